@@ -1,0 +1,1 @@
+"""1C values <-> Python/SQL values."""
