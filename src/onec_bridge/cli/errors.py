@@ -1,0 +1,47 @@
+"""Turn every expected failure into a one-paragraph message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from onec_bridge.contract.errors import ContractError
+from onec_bridge.logs import redact
+from onec_bridge.onec.errors import OneCAuthError, OneCError, OneCUnavailable
+from onec_bridge.store.database import DatabaseUnavailable
+
+__all__ = ["EXIT_CONFIG", "EXIT_ONEC", "friendly_errors"]
+
+EXIT_CONFIG = 2
+EXIT_ONEC = 3
+EXIT_DATABASE = 4
+
+
+@contextmanager
+def friendly_errors(console: Console) -> Iterator[None]:
+    try:
+        yield
+    except ContractError as exc:
+        _fail(console, str(exc), EXIT_CONFIG)
+    except OneCAuthError as exc:
+        _fail(console, f"1C refused the credentials: {exc}", EXIT_ONEC)
+    except OneCUnavailable as exc:
+        _fail(console, f"1C is unreachable: {exc}", EXIT_ONEC)
+    except OneCError as exc:
+        _fail(console, f"1C request failed: {exc}", EXIT_ONEC)
+    except DatabaseUnavailable as exc:
+        _fail(console, str(exc), EXIT_DATABASE)
+    except (KeyError, ValueError) as exc:
+        text = exc.args[0] if exc.args else str(exc)
+        _fail(console, str(text), EXIT_CONFIG)
+
+
+def _fail(console: Console, message: str, code: int) -> NoReturn:
+    console.print(f"[bold red]error:[/] {redact(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+

@@ -1,0 +1,1 @@
+"""The app database: destination tables, batched upserts, bridge state."""

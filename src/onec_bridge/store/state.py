@@ -1,0 +1,69 @@
+"""Bridge state tables: runs, checkpoints, per-row versions, dead letters.
+
+They live in the app database under a prefix (``onec_bridge_`` by default) so
+that a page of rows and the checkpoint covering it commit in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+__all__ = ["StateTables", "state_tables"]
+
+
+@dataclass(frozen=True)
+class StateTables:
+    metadata: sa.MetaData
+    runs: sa.Table
+    checkpoints: sa.Table
+    row_versions: sa.Table
+    dead_letters: sa.Table
+
+
+def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTables:
+    runs = sa.Table(
+        f"{prefix}runs", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("correlation_id", sa.String(64), nullable=False, index=True),
+        sa.Column("entity", sa.String(200), nullable=False, index=True),
+        sa.Column("mode", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("rows_read", sa.BigInteger, nullable=False, default=0),
+        sa.Column("rows_inserted", sa.BigInteger, nullable=False, default=0),
+        sa.Column("rows_updated", sa.BigInteger, nullable=False, default=0),
+        sa.Column("rows_unchanged", sa.BigInteger, nullable=False, default=0),
+        sa.Column("rows_marked_deleted", sa.BigInteger, nullable=False, default=0),
+        sa.Column("rows_deleted", sa.BigInteger, nullable=False, default=0),
+        sa.Column("rows_skipped", sa.BigInteger, nullable=False, default=0),
+        sa.Column("error", sa.Text),
+    )
+    checkpoints = sa.Table(
+        f"{prefix}checkpoints", metadata,
+        sa.Column("entity", sa.String(200), primary_key=True),
+        sa.Column("run_id", sa.Integer, nullable=False),
+        sa.Column("cursor", sa.JSON),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    row_versions = sa.Table(
+        f"{prefix}row_versions", metadata,
+        sa.Column("entity", sa.String(200), primary_key=True),
+        sa.Column("row_key", sa.String(200), primary_key=True),
+        sa.Column("version", sa.String(64)),
+        sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+        sa.Column("seen_run", sa.Integer, nullable=False),
+    )
+    dead_letters = sa.Table(
+        f"{prefix}dead_letters", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.Integer, nullable=False, index=True),
+        sa.Column("entity", sa.String(200), nullable=False, index=True),
+        sa.Column("row_key", sa.String(200)),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    return StateTables(metadata, runs, checkpoints, row_versions, dead_letters)

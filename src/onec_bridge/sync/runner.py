@@ -1,0 +1,62 @@
+"""Run a sync of several entities with one client, one database and one correlation id."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import httpx2
+import structlog
+
+from onec_bridge.contract.model import Contract, Direction
+from onec_bridge.logs import register_secret
+from onec_bridge.onec.client import OneCClient
+from onec_bridge.store.database import Database
+from onec_bridge.sync.counts import RunResult
+from onec_bridge.sync.entity_plan import EntityPlan
+from onec_bridge.sync.ordering import dependency_order
+from onec_bridge.sync.pull import ProgressCallback, PullEngine
+
+__all__ = ["new_correlation_id", "run_sync"]
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def run_sync(
+    contract: Contract,
+    entities: Sequence[str] | None = None,
+    *,
+    full: bool = False,
+    correlation_id: str | None = None,
+    progress: ProgressCallback | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
+) -> list[RunResult]:
+    """Pull the named entities (default: every 1C-mastered one) in dependency order."""
+    correlation_id = correlation_id or new_correlation_id()
+    register_secret(contract.onec.password.get_secret_value())
+    names = list(entities) if entities else [
+        name for name, entity in contract.entities.items()
+        if entity.direction is not Direction.APP_TO_ONEC
+    ]
+    ordered = dependency_order(contract, names)
+    structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+    database = Database(contract)
+    database.create_schema()
+    results: list[RunResult] = []
+    try:
+        async with OneCClient(contract.onec, correlation_id=correlation_id,
+                              transport=transport) as client:
+            engine = PullEngine(client, database, correlation_id, progress)
+            try:
+                for name in ordered:
+                    plan = EntityPlan.build(name, contract.entities[name], database.tables[name],
+                                            contract.onec.page_size)
+                    results.append(await engine.pull(plan, full=full))
+            finally:
+                engine.close()
+    finally:
+        database.dispose()
+        structlog.contextvars.unbind_contextvars("correlation_id")
+    return results
