@@ -9,9 +9,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-PG_URL = os.environ.get(
-    "ONEC_BRIDGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("ONEC_BRIDGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _postgres_or_skip() -> sa.Engine:

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import structlog
 
-__all__ = ["configure_logging", "register_secret", "redact"]
+__all__ = ["configure_logging", "redact", "register_secret"]
 
 _SECRETS: set[str] = set()
 _MASK = "***"
@@ -69,7 +69,8 @@ def configure_logging(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping().get(level_name, logging.INFO)),
+            logging.getLevelNamesMapping().get(level_name, logging.INFO)
+        ),
         logger_factory=structlog.PrintLoggerFactory(output),
         cache_logger_on_first_use=False,
     )

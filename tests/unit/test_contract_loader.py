@@ -44,8 +44,10 @@ def test_demo_contract_loads_with_env_defaults() -> None:
 
 
 def test_environment_overrides_defaults(tmp_path: Path) -> None:
-    contract = load_contract(DEMO, environ={**ENV, "ONEC_URL": "https://erp.example/ut/",
-                                            "DATABASE_URL": "sqlite:///x.db"})
+    contract = load_contract(
+        DEMO,
+        environ={**ENV, "ONEC_URL": "https://erp.example/ut/", "DATABASE_URL": "sqlite:///x.db"},
+    )
     assert contract.onec.url == "https://erp.example/ut"
     assert contract.database.url == "sqlite:///x.db"
 
@@ -79,8 +81,9 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_bad_column_type_is_explained(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL.replace("name: Description",
-                                           "name: {from: Description, type: varchar}"))
+    path = write(
+        tmp_path, MINIMAL.replace("name: Description", "name: {from: Description, type: varchar}")
+    )
     with pytest.raises(ContractError) as caught:
         load_contract(path, environ=ENV)
     problem = caught.value.problems[0]
@@ -110,14 +113,18 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 def test_files_merge_in_order(tmp_path: Path) -> None:
     base = write(tmp_path, MINIMAL)
-    extra = write(tmp_path, """\
+    extra = write(
+        tmp_path,
+        """\
 onec:
   page_size: 250
 entities:
   units:
     source: {odata: Catalog_ЕдиницыИзмерения}
     fields: {id: Ref_Key}
-""", "extra.yaml")
+""",
+        "extra.yaml",
+    )
     contract = load_contract([base, extra], environ=ENV)
     assert contract.onec.page_size == 250
     assert contract.onec.user == "Администратор"

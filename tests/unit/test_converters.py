@@ -60,14 +60,22 @@ def test_bad_values_are_rejected_with_reason(column_type: str, wire: object, rea
 
 
 def test_row_mapper_rejects_one_row_not_the_page() -> None:
-    entity = Entity.model_validate({
-        "source": {"odata": "Catalog_Номенклатура"},
-        "fields": {"id": "Ref_Key", "name": "Description",
-                   "price": {"from": "ЦенаПродажи", "type": "decimal(15,2)"}},
-    })
+    entity = Entity.model_validate(
+        {
+            "source": {"odata": "Catalog_Номенклатура"},
+            "fields": {
+                "id": "Ref_Key",
+                "name": "Description",
+                "price": {"from": "ЦенаПродажи", "type": "decimal(15,2)"},
+            },
+        }
+    )
     good = {"Ref_Key": GUID, "Description": "Хлеб", "ЦенаПродажи": Decimal("45.9")}
-    bad = {"Ref_Key": GUID.replace("5f", "6f"), "Description": "Соль\x02",
-           "ЦенаПродажи": Decimal(1)}
+    bad = {
+        "Ref_Key": GUID.replace("5f", "6f"),
+        "Description": "Соль\x02",
+        "ЦенаПродажи": Decimal(1),
+    }
     page = RowMapper(entity).map_rows([good, bad])
     assert page.rows == [{"id": GUID, "name": "Хлеб", "price": Decimal("45.90")}]
     assert len(page.rejected) == 1

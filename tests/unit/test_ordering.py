@@ -9,19 +9,25 @@ from onec_bridge.sync.ordering import dependency_order
 def contract() -> Contract:
     def entity(refs: dict[str, str]) -> dict[str, object]:
         fields: dict[str, object] = {"id": "Ref_Key"}
-        fields.update({column: {"from": f"{column}_Key", "references": target}
-                       for column, target in refs.items()})
+        fields.update(
+            {
+                column: {"from": f"{column}_Key", "references": target}
+                for column, target in refs.items()
+            }
+        )
         return {"source": {"odata": "Catalog_X"}, "fields": fields}
 
-    return Contract.model_validate({
-        "onec": {"url": "http://h/b", "user": "u"},
-        "entities": {
-            "sales": entity({"customer": "customers", "item": "items"}),
-            "items": entity({"unit": "units"}),
-            "customers": entity({}),
-            "units": entity({}),
-        },
-    })
+    return Contract.model_validate(
+        {
+            "onec": {"url": "http://h/b", "user": "u"},
+            "entities": {
+                "sales": entity({"customer": "customers", "item": "items"}),
+                "items": entity({"unit": "units"}),
+                "customers": entity({}),
+                "units": entity({}),
+            },
+        }
+    )
 
 
 def test_referenced_entities_come_first() -> None:

@@ -29,8 +29,12 @@ console = Console()
 
 ContractOption = Annotated[
     list[Path],
-    typer.Option("--contract", "-c", help="contract YAML file (repeat to merge several)",
-                 envvar="ONEC_BRIDGE_CONTRACT"),
+    typer.Option(
+        "--contract",
+        "-c",
+        help="contract YAML file (repeat to merge several)",
+        envvar="ONEC_BRIDGE_CONTRACT",
+    ),
 ]
 
 
@@ -45,7 +49,9 @@ def _root(
 
 @app.command()
 def sync(
-    entities: Annotated[list[str] | None, typer.Argument(help="entities to pull (default: all)")] = None,
+    entities: Annotated[
+        list[str] | None, typer.Argument(help="entities to pull (default: all)")
+    ] = None,
     contract: ContractOption = [Path("contract.yaml")],  # noqa: B006 - typer reads the default
     all_entities: Annotated[bool, typer.Option("--all", help="every 1C-mastered entity")] = False,
     full: Annotated[bool, typer.Option("--full", help="re-read and rewrite everything")] = False,
@@ -57,8 +63,9 @@ def sync(
         names = None if all_entities or not entities else entities
         correlation_id = new_correlation_id()
         with progress_bars(console) as progress:
-            results = asyncio.run(run_sync(loaded, names, full=full,
-                                           correlation_id=correlation_id, progress=progress))
+            results = asyncio.run(
+                run_sync(loaded, names, full=full, correlation_id=correlation_id, progress=progress)
+            )
         console.print(summary_table(results, f"sync {correlation_id}"))
 
 
@@ -67,11 +74,14 @@ def emulator(
     port: Annotated[int, typer.Option(help="TCP port (0 = any free port)")] = 8765,
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     items: Annotated[int, typer.Option(help="items in Catalog_Номенклатура")] = 10_000,
-    base_file: Annotated[Path | None, typer.Option(
-        help="SQLite file keeping the base across restarts (default: in memory)")] = None,
+    base_file: Annotated[
+        Path | None,
+        typer.Option(help="SQLite file keeping the base across restarts (default: in memory)"),
+    ] = None,
     base_name: Annotated[str, typer.Option(help="publication name in the URL")] = "demo",
-    faults: Annotated[str | None, typer.Option(
-        help="fault plan, e.g. 'latency=30ms,error_rate=0.05,seed=7'")] = None,
+    faults: Annotated[
+        str | None, typer.Option(help="fault plan, e.g. 'latency=30ms,error_rate=0.05,seed=7'")
+    ] = None,
     seed: Annotated[int, typer.Option(help="seed of the generated data")] = 1,
 ) -> None:
     """Run the built-in 1C emulator as a real HTTP server."""
@@ -79,8 +89,16 @@ def emulator(
 
     configure_logging()
     with friendly_errors(console):
-        serve(console, host=host, port=port, items=items, base_file=base_file,
-              base_name=base_name, faults=faults, seed=seed)
+        serve(
+            console,
+            host=host,
+            port=port,
+            items=items,
+            base_file=base_file,
+            base_name=base_name,
+            faults=faults,
+            seed=seed,
+        )
 
 
 @app.command()

@@ -43,5 +43,3 @@ def friendly_errors(console: Console) -> Iterator[None]:
 def _fail(console: Console, message: str, code: int) -> NoReturn:
     console.print(f"[bold red]error:[/] {redact(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
-
-

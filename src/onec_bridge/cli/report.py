@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -27,9 +27,14 @@ __all__ = ["progress_bars", "summary_table"]
 def progress_bars(console: Console) -> Iterator[ProgressCallback]:
     """A progress callback drawing one bar per entity."""
     progress = Progress(
-        TextColumn("[bold]{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[speed]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=console, transient=False,
+        TextColumn("[bold]{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[speed]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
     )
     tasks: dict[str, TaskID] = {}
 
@@ -46,18 +51,30 @@ def progress_bars(console: Console) -> Iterator[ProgressCallback]:
 
 
 def summary_table(results: Sequence[RunResult], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for header in ("entity", "mode", "read", "inserted", "updated", "unchanged",
-                   "marked deleted", "deleted", "skipped", "seconds", "rows/s", "correlation id"):
-        table.add_column(header, justify="left" if header in ("entity", "mode",
-                                                              "correlation id") else "right")
+    """One column per entity, one row per measure: fits a narrow terminal."""
+    correlation_ids = sorted({result.correlation_id for result in results})
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=f"correlation id {', '.join(correlation_ids)}",
+        caption_justify="left",
+    )
+    table.add_column("")
     for result in results:
-        counts = result.counts
-        table.add_row(
-            result.entity, result.mode + (" (resumed)" if result.resumed else ""),
-            f"{counts.read:,}", f"{counts.inserted:,}", f"{counts.updated:,}",
-            f"{counts.unchanged:,}", f"{counts.marked_deleted:,}", f"{counts.deleted:,}",
-            f"{counts.skipped:,}", f"{result.seconds:.2f}", f"{result.rows_per_second:,.0f}",
-            result.correlation_id,
-        )
+        table.add_column(result.entity, justify="right")
+    measures: list[tuple[str, Callable[[RunResult], str]]] = [
+        ("mode", lambda r: r.mode + (" (resumed)" if r.resumed else "")),
+        ("status", lambda r: r.status),
+        ("rows read", lambda r: f"{r.counts.read:,}"),
+        ("inserted", lambda r: f"{r.counts.inserted:,}"),
+        ("updated", lambda r: f"{r.counts.updated:,}"),
+        ("unchanged", lambda r: f"{r.counts.unchanged:,}"),
+        ("marked deleted", lambda r: f"{r.counts.marked_deleted:,}"),
+        ("deleted", lambda r: f"{r.counts.deleted:,}"),
+        ("skipped (dead letters)", lambda r: f"{r.counts.skipped:,}"),
+        ("seconds", lambda r: f"{r.seconds:.2f}"),
+        ("rows/s", lambda r: f"{r.rows_per_second:,.0f}"),
+    ]
+    for label, render in measures:
+        table.add_row(label, *(render(result) for result in results))
     return table

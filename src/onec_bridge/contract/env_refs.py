@@ -23,7 +23,7 @@ class MissingVariable(ValueError):
 
 
 def resolve_references(text: str, environ: Mapping[str, str]) -> str:
-    """Replace every reference in ``text``; raise MissingVariable for an unset one without default."""
+    """Replace every reference in ``text``; an unset one without default raises MissingVariable."""
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group("name")

@@ -22,17 +22,29 @@ from onec_bridge.contract.errors import ContractError, ContractProblem
 from onec_bridge.contract.model import Contract
 from onec_bridge.contract.suggest import allowed_keys_at
 
-__all__ = ["load_contract"]
+__all__ = ["Origin", "Origins", "load_contract", "load_contract_with_origins"]
+
+Origin = tuple[str, int | None, int | None]
+"""(file, line, column) of a key in the YAML source; line and column count from 1."""
+Origins = dict[tuple[str, ...], Origin]
+"""Where each key path (``("entities", "items", "fields", "sku")``) was written."""
 
 
 def load_contract(
     paths: str | Path | Sequence[str | Path], environ: Mapping[str, str] | None = None
 ) -> Contract:
     """Read, merge, resolve and validate contract files; raise ContractError with locations."""
+    return load_contract_with_origins(paths, environ)[0]
+
+
+def load_contract_with_origins(
+    paths: str | Path | Sequence[str | Path], environ: Mapping[str, str] | None = None
+) -> tuple[Contract, Origins]:
+    """Like :func:`load_contract`, also returning where every key came from (for later checks)."""
     files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     env = os.environ if environ is None else environ
     merged: dict[str, Any] = {}
-    origins: dict[tuple[str, ...], tuple[str, int | None, int | None]] = {}
+    origins: Origins = {}
     for file in files:
         document = _read_yaml(file)
         problems: list[ContractProblem] = []
@@ -41,26 +53,40 @@ def load_contract(
             raise ContractError(problems)
         _merge(merged, resolved)
     try:
-        return Contract.model_validate(merged)
+        return Contract.model_validate(merged), origins
     except ValidationError as exc:
         raise ContractError(_problems_from(exc, origins, files[-1])) from None
 
 
 def _read_yaml(file: Path) -> CommentedMap:
     if not file.is_file():
-        raise ContractError([ContractProblem(
-            f"contract file not found (cwd: {Path.cwd()}); pass --contract PATH", str(file))])
+        raise ContractError(
+            [
+                ContractProblem(
+                    f"contract file not found (cwd: {Path.cwd()}); pass --contract PATH", str(file)
+                )
+            ]
+        )
     try:
         document = YAML(typ="rt").load(file.read_text(encoding="utf-8"))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
-        raise ContractError([ContractProblem(
-            f"not valid YAML: {exc.problem}", str(file), line, column)]) from None
+        raise ContractError(
+            [ContractProblem(f"not valid YAML: {exc.problem}", str(file), line, column)]
+        ) from None
     if not isinstance(document, CommentedMap):
-        raise ContractError([ContractProblem(
-            "the contract must be a YAML mapping with `onec:` and `entities:`", str(file), 1, 1)])
+        raise ContractError(
+            [
+                ContractProblem(
+                    "the contract must be a YAML mapping with `onec:` and `entities:`",
+                    str(file),
+                    1,
+                    1,
+                )
+            ]
+        )
     return document
 
 
@@ -82,8 +108,10 @@ def _resolve(
             result[str(key)] = _resolve(value, env, file, child, origins, problems)
         return result
     if isinstance(node, CommentedSeq):
-        return [_resolve(item, env, file, (*path, str(i)), origins, problems)
-                for i, item in enumerate(node)]
+        return [
+            _resolve(item, env, file, (*path, str(i)), origins, problems)
+            for i, item in enumerate(node)
+        ]
     if isinstance(node, str):
         try:
             return resolve_references(node, env)
@@ -140,8 +168,10 @@ def _nearest_origin(
 ) -> tuple[str, int | None, int | None]:
     for cut in range(len(loc), 0, -1):
         # `from` is the YAML spelling of FieldSpec.source
-        candidate = tuple("from" if part == "source" and i == len(loc) - 1 and "fields" in loc
-                          else part for i, part in enumerate(loc[:cut]))
+        candidate = tuple(
+            "from" if part == "source" and i == len(loc) - 1 and "fields" in loc else part
+            for i, part in enumerate(loc[:cut])
+        )
         if candidate in origins:
             return origins[candidate]
         if loc[:cut] in origins:

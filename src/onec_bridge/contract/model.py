@@ -75,8 +75,13 @@ class OnMismatch(StrEnum):
     REPAIR = "repair"
 
 
-ColumnType = Annotated[str, Field(description="uuid, text, string(n), integer, bigint, "
-                                              "boolean, datetime, date, json, bytes, decimal(p,s)")]
+ColumnType = Annotated[
+    str,
+    Field(
+        description="uuid, text, string(n), integer, bigint, "
+        "boolean, datetime, date, json, bytes, decimal(p,s)"
+    ),
+]
 
 
 class FieldSpec(BaseModel):
@@ -85,9 +90,13 @@ class FieldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     source: str = Field(alias="from", description="1C property name, e.g. `Артикул` or `Ref_Key`")
-    type: ColumnType | None = Field(None, description="column type; inferred from the 1C name when omitted")
+    type: ColumnType | None = Field(
+        None, description="column type; inferred from the 1C name when omitted"
+    )
     nullable: bool = True
-    references: str | None = Field(None, description="entity this column points to (sync order, index)")
+    references: str | None = Field(
+        None, description="entity this column points to (sync order, index)"
+    )
 
     @field_validator("type")
     @classmethod
@@ -194,9 +203,13 @@ class Entity(BaseModel):
     def _consistent(self) -> Entity:
         missing = [column for column in self.key if column not in self.fields]
         if missing:
-            raise ValueError(f"key column(s) {missing} are not among the fields {list(self.fields)}")
+            raise ValueError(
+                f"key column(s) {missing} are not among the fields {list(self.fields)}"
+            )
         if self.incremental is IncrementalStrategy.MODIFIED_FIELD and not self.modified_field:
-            raise ValueError("incremental: modified_field needs `modified_field: <1C date attribute>`")
+            raise ValueError(
+                "incremental: modified_field needs `modified_field: <1C date attribute>`"
+            )
         if self.deletion_flag and self.deletion_flag not in self.fields:
             raise ValueError(f"deletion_flag {self.deletion_flag!r} is not among the fields")
         return self

@@ -44,7 +44,9 @@ class RowMapper:
         plan = self._plan
         for row in rows:
             try:
-                mapped.append({column: convert(row.get(source)) for column, source, convert in plan})
+                mapped.append(
+                    {column: convert(row.get(source)) for column, source, convert in plan}
+                )
             except ValueError as exc:
                 rejected.append(RejectedRow(row.get(self._key_source), self._reason(row, exc), row))
         return MappedPage(mapped, rejected)

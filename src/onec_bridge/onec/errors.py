@@ -27,6 +27,10 @@ class OneCError(Exception):
     """Base of every error raised while talking to 1C."""
 
     default_hint = "See the 1C technology journal for details."
+    # Set by the transport: seconds the server asked to wait (Retry-After), and
+    # whether the request may have reached 1C (False only for connect failures).
+    retry_after: float | None = None
+    request_sent: bool = True
 
     def __init__(
         self,

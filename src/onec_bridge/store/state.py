@@ -24,7 +24,8 @@ class StateTables:
 
 def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTables:
     runs = sa.Table(
-        f"{prefix}runs", metadata,
+        f"{prefix}runs",
+        metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("correlation_id", sa.String(64), nullable=False, index=True),
         sa.Column("entity", sa.String(200), nullable=False, index=True),
@@ -42,14 +43,16 @@ def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTa
         sa.Column("error", sa.Text),
     )
     checkpoints = sa.Table(
-        f"{prefix}checkpoints", metadata,
+        f"{prefix}checkpoints",
+        metadata,
         sa.Column("entity", sa.String(200), primary_key=True),
         sa.Column("run_id", sa.Integer, nullable=False),
         sa.Column("cursor", sa.JSON),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     row_versions = sa.Table(
-        f"{prefix}row_versions", metadata,
+        f"{prefix}row_versions",
+        metadata,
         sa.Column("entity", sa.String(200), primary_key=True),
         sa.Column("row_key", sa.String(200), primary_key=True),
         sa.Column("version", sa.String(64)),
@@ -57,7 +60,8 @@ def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTa
         sa.Column("seen_run", sa.Integer, nullable=False),
     )
     dead_letters = sa.Table(
-        f"{prefix}dead_letters", metadata,
+        f"{prefix}dead_letters",
+        metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("run_id", sa.Integer, nullable=False, index=True),
         sa.Column("entity", sa.String(200), nullable=False, index=True),

@@ -34,9 +34,11 @@ def _upsert_statement(
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_fn(table)
     key = [column.name for column in table.primary_key.columns]
-    names = update_columns if update_columns is not None else [
-        column.name for column in table.columns if column.name not in key
-    ]
+    names = (
+        update_columns
+        if update_columns is not None
+        else [column.name for column in table.columns if column.name not in key]
+    )
     if not names:
         return statement.on_conflict_do_nothing(index_elements=key)
     return statement.on_conflict_do_update(

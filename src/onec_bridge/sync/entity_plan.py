@@ -30,9 +30,13 @@ class EntityPlan:
     page_size: int
 
     @classmethod
-    def build(cls, name: str, entity: Entity, table: sa.Table, default_page_size: int) -> EntityPlan:
+    def build(
+        cls, name: str, entity: Entity, table: sa.Table, default_page_size: int
+    ) -> EntityPlan:
         if entity.source.odata is None:
-            raise NotImplementedError(f"entity {name}: only `source: {{odata: …}}` is pulled so far")
+            raise NotImplementedError(
+                f"entity {name}: only `source: {{odata: …}}` is pulled so far"
+            )
         return cls(name, entity, table, RowMapper(entity), entity.page_size or default_page_size)
 
     @property
@@ -74,7 +78,7 @@ class EntityPlan:
         return str(key)
 
     def resume_filter(self, cursor: Any) -> str | None:
-        """The $filter that restarts a keyset listing after ``cursor`` (plus the contract's filter)."""
+        """$filter restarting a keyset listing after ``cursor``, plus the contract filter."""
         parts = []
         if self.entity.filter:
             parts.append(f"({self.entity.filter})")
@@ -94,6 +98,7 @@ def version_of(row: dict[str, Any]) -> str:
     version = row.get(DATA_VERSION)
     if isinstance(version, str) and version:
         return version
-    digest = hashlib.blake2b(orjson.dumps(row, default=str, option=orjson.OPT_SORT_KEYS),
-                             digest_size=12)
+    digest = hashlib.blake2b(
+        orjson.dumps(row, default=str, option=orjson.OPT_SORT_KEYS), digest_size=12
+    )
     return digest.hexdigest()

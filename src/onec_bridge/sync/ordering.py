@@ -22,8 +22,11 @@ def dependency_order(contract: Contract, names: Sequence[str]) -> list[str]:
     graph: dict[str, set[str]] = {}
     for name in names:
         fields = contract.entities[name].fields.values()
-        graph[name] = {spec.references for spec in fields
-                       if spec.references in wanted and spec.references != name}
+        graph[name] = {
+            spec.references
+            for spec in fields
+            if spec.references in wanted and spec.references != name
+        }
     try:
         ordered = list(TopologicalSorter(graph).static_order())
     except CycleError as exc:

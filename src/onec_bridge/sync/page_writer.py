@@ -72,8 +72,9 @@ class PageWriter:
         flag = plan.entity.deletion_flag
         key_column = plan.entity.key[0]
         versions = {plan.row_key(row): version_of(row) for row in page.rows}
-        counts = RunCounts(read=page.listed, unchanged=len(page.unchanged_keys),
-                           skipped=len(mapped.rejected))
+        counts = RunCounts(
+            read=page.listed, unchanged=len(page.unchanged_keys), skipped=len(mapped.rejected)
+        )
         recorded = []
         for row in mapped.rows:
             key = str(row[key_column])
@@ -103,12 +104,15 @@ class PageWriter:
         with self.engine.begin() as conn:
             gone = self.state.unseen_keys(conn, run_id)
             for start in range(0, len(gone), 500):
-                chunk = gone[start:start + 500]
+                chunk = gone[start : start + 500]
                 if entity.deletes is DeleteRule.HARD:
                     conn.execute(table.delete().where(key_column.in_(chunk)))
                 elif entity.deletes is DeleteRule.SOFT and entity.deletion_flag:
-                    conn.execute(table.update().where(key_column.in_(chunk))
-                                 .values({entity.deletion_flag: True}))
+                    conn.execute(
+                        table.update()
+                        .where(key_column.in_(chunk))
+                        .values({entity.deletion_flag: True})
+                    )
             self.state.forget(conn, gone)
         return RunCounts(deleted=len(gone))
 

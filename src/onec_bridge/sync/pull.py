@@ -42,7 +42,8 @@ class PullEngine:
     progress: ProgressCallback | None = None
     force: bool = False
     _executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="onec-bridge-db"))
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="onec-bridge-db")
+    )
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run database work on the single database thread (SQLite connections stay on it)."""
@@ -59,11 +60,24 @@ class PullEngine:
         self.force = full
         first_load = full or not await self._db(writer.has_history)
         mode = "full" if first_load or not plan.uses_data_version else "data_version"
-        log.info("sync.start", entity_set=plan.entity_set, mode=mode, resumed=opened.resumed,
-                 cursor=opened.cursor)
+        log.info(
+            "sync.start",
+            entity_set=plan.entity_set,
+            mode=mode,
+            resumed=opened.resumed,
+            cursor=opened.cursor,
+        )
         counts = opened.counts
-        result = RunResult(plan.name, opened.run_id, self.correlation_id, mode, "running", 0.0,
-                           counts, opened.resumed)
+        result = RunResult(
+            plan.name,
+            opened.run_id,
+            self.correlation_id,
+            mode,
+            "running",
+            0.0,
+            counts,
+            opened.resumed,
+        )
         try:
             total = await self.client.odata.count(plan.entity_set, filter=plan.entity.filter)
             await self._stream(plan, writer, opened.run_id, opened.cursor, mode, counts, total)
@@ -79,13 +93,23 @@ class PullEngine:
         finally:
             result.seconds = time.perf_counter() - started
             structlog.contextvars.unbind_contextvars("entity", "run_id")
-        log.info("sync.done", **vars(counts), seconds=round(result.seconds, 3),
-                 rows_per_second=round(result.rows_per_second))
+        log.info(
+            "sync.done",
+            **vars(counts),
+            seconds=round(result.seconds, 3),
+            rows_per_second=round(result.rows_per_second),
+        )
         return result
 
     async def _stream(
-        self, plan: EntityPlan, writer: PageWriter, run_id: int, cursor: Any, mode: str,
-        counts: RunCounts, total: int | None,
+        self,
+        plan: EntityPlan,
+        writer: PageWriter,
+        run_id: int,
+        cursor: Any,
+        mode: str,
+        counts: RunCounts,
+        total: int | None,
     ) -> None:
         queue: asyncio.Queue[SourcePage | Exception | None] = asyncio.Queue(_QUEUE_DEPTH)
         reader = asyncio.create_task(self._read(plan, writer, cursor, mode, queue))
@@ -104,20 +128,30 @@ class PullEngine:
                 await asyncio.gather(reader, return_exceptions=True)
 
     async def _read(
-        self, plan: EntityPlan, writer: PageWriter, cursor: Any, mode: str,
+        self,
+        plan: EntityPlan,
+        writer: PageWriter,
+        cursor: Any,
+        mode: str,
         queue: asyncio.Queue[SourcePage | Exception | None],
     ) -> None:
         """Producer: list pages, fetch what changed, hand pages to the writer in order."""
         select = plan.full_select() if mode == "full" else plan.listing_select()
         pages = self.client.odata.iter_pages(
-            plan.entity_set, select=select, filter=plan.resume_filter(cursor),
-            order_by=plan.order_by, page_size=plan.page_size, keyset=plan.entity.keyset)
+            plan.entity_set,
+            select=select,
+            filter=plan.resume_filter(cursor),
+            order_by=plan.order_by,
+            page_size=plan.page_size,
+            keyset=plan.entity.keyset,
+        )
         try:
             async for listing in pages:
                 page = await self._db(writer.classify, listing, mode == "full" and self.force)
                 if mode != "full" and page.to_fetch:
                     page.rows = await self.client.odata.get_many(
-                        plan.entity_set, page.to_fetch, select=plan.full_select())
+                        plan.entity_set, page.to_fetch, select=plan.full_select()
+                    )
                 await queue.put(page)
         except Exception as exc:  # handed to the consumer, which raises it in the run's context
             await queue.put(exc)

@@ -47,33 +47,56 @@ class RunState:
     def open_run(self, conn: Connection, mode: str, correlation_id: str) -> OpenRun:
         """Resume the entity's interrupted run from its checkpoint, or start a new one."""
         runs, checkpoints = self.tables.runs, self.tables.checkpoints
-        checkpoint = conn.execute(
-            sa.select(checkpoints).where(checkpoints.c.entity == self.entity)
-        ).mappings().first()
+        checkpoint = (
+            conn.execute(sa.select(checkpoints).where(checkpoints.c.entity == self.entity))
+            .mappings()
+            .first()
+        )
         now = datetime.now(UTC)
         if checkpoint is not None:
-            run = conn.execute(sa.select(runs).where(runs.c.id == checkpoint["run_id"])).mappings().one()
-            conn.execute(runs.update().where(runs.c.id == run["id"]).values(
-                status="running", correlation_id=correlation_id, error=None))
+            run = (
+                conn.execute(sa.select(runs).where(runs.c.id == checkpoint["run_id"]))
+                .mappings()
+                .one()
+            )
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run["id"])
+                .values(status="running", correlation_id=correlation_id, error=None)
+            )
             return OpenRun(run["id"], checkpoint["cursor"], RunCounts.from_columns(dict(run)), True)
-        conn.execute(runs.update().where(runs.c.entity == self.entity, runs.c.status == "running")
-                     .values(status="abandoned", finished_at=now))
-        primary_key = conn.execute(runs.insert().values(
-            correlation_id=correlation_id, entity=self.entity, mode=mode, status="running",
-            started_at=now, **RunCounts().as_columns())).inserted_primary_key
+        conn.execute(
+            runs.update()
+            .where(runs.c.entity == self.entity, runs.c.status == "running")
+            .values(status="abandoned", finished_at=now)
+        )
+        primary_key = conn.execute(
+            runs.insert().values(
+                correlation_id=correlation_id,
+                entity=self.entity,
+                mode=mode,
+                status="running",
+                started_at=now,
+                **RunCounts().as_columns(),
+            )
+        ).inserted_primary_key
         assert primary_key is not None
         run_id = int(primary_key[0])
-        conn.execute(checkpoints.insert().values(
-            entity=self.entity, run_id=run_id, cursor=None, updated_at=now))
+        conn.execute(
+            checkpoints.insert().values(
+                entity=self.entity, run_id=run_id, cursor=None, updated_at=now
+            )
+        )
         return OpenRun(run_id, None, RunCounts(), False)
 
     def stored_versions(self, conn: Connection, keys: Sequence[str]) -> dict[str, StoredVersion]:
         table = self.tables.row_versions
         found: dict[str, StoredVersion] = {}
         for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start:start + _IN_CHUNK]
+            chunk = keys[start : start + _IN_CHUNK]
             query = sa.select(table.c.row_key, table.c.version, table.c.deleted).where(
-                table.c.entity == self.entity, table.c.row_key.in_(chunk))
+                table.c.entity == self.entity, table.c.row_key.in_(chunk)
+            )
             for row_key, version, deleted in conn.execute(query):
                 found[row_key] = StoredVersion(version, bool(deleted))
         return found
@@ -81,57 +104,92 @@ class RunState:
     def record_versions(
         self, conn: Connection, run_id: int, versions: Iterable[tuple[str, str | None, bool]]
     ) -> None:
-        rows = [{"entity": self.entity, "row_key": key, "version": version, "deleted": deleted,
-                 "seen_run": run_id} for key, version, deleted in versions]
+        rows = [
+            {
+                "entity": self.entity,
+                "row_key": key,
+                "version": version,
+                "deleted": deleted,
+                "seen_run": run_id,
+            }
+            for key, version, deleted in versions
+        ]
         upsert_rows(conn, self.tables.row_versions, rows)
 
     def mark_seen(self, conn: Connection, run_id: int, keys: Sequence[str]) -> None:
         if not keys:
             return
         table = self.tables.row_versions
-        statement = table.update().where(
-            table.c.entity == self.entity, table.c.row_key == sa.bindparam("key")
-        ).values(seen_run=run_id)
+        statement = (
+            table.update()
+            .where(table.c.entity == self.entity, table.c.row_key == sa.bindparam("key"))
+            .values(seen_run=run_id)
+        )
         conn.execute(statement, [{"key": key} for key in keys])
 
     def unseen_keys(self, conn: Connection, run_id: int) -> list[str]:
         table = self.tables.row_versions
         query = sa.select(table.c.row_key).where(
-            table.c.entity == self.entity, table.c.seen_run != run_id)
+            table.c.entity == self.entity, table.c.seen_run != run_id
+        )
         return [row[0] for row in conn.execute(query)]
 
     def forget(self, conn: Connection, keys: Sequence[str]) -> None:
         table = self.tables.row_versions
         for start in range(0, len(keys), _IN_CHUNK):
-            conn.execute(table.delete().where(
-                table.c.entity == self.entity, table.c.row_key.in_(keys[start:start + _IN_CHUNK])))
+            conn.execute(
+                table.delete().where(
+                    table.c.entity == self.entity,
+                    table.c.row_key.in_(keys[start : start + _IN_CHUNK]),
+                )
+            )
 
     def has_versions(self, conn: Connection) -> bool:
         table = self.tables.row_versions
         query = sa.select(table.c.row_key).where(table.c.entity == self.entity).limit(1)
         return conn.execute(query).first() is not None
 
-    def save_checkpoint(self, conn: Connection, run_id: int, cursor: Any, counts: RunCounts) -> None:
+    def save_checkpoint(
+        self, conn: Connection, run_id: int, cursor: Any, counts: RunCounts
+    ) -> None:
         now = datetime.now(UTC)
         checkpoints, runs = self.tables.checkpoints, self.tables.runs
-        conn.execute(checkpoints.update().where(checkpoints.c.entity == self.entity)
-                     .values(cursor=cursor, run_id=run_id, updated_at=now))
+        conn.execute(
+            checkpoints.update()
+            .where(checkpoints.c.entity == self.entity)
+            .values(cursor=cursor, run_id=run_id, updated_at=now)
+        )
         conn.execute(runs.update().where(runs.c.id == run_id).values(**counts.as_columns()))
 
     def dead_letter(self, conn: Connection, run_id: int, rejected: Sequence[RejectedRow]) -> None:
         if not rejected:
             return
         now = datetime.now(UTC)
-        conn.execute(self.tables.dead_letters.insert(), [
-            {"run_id": run_id, "entity": self.entity, "row_key": item.key, "reason": item.reason,
-             "payload": orjson.dumps(item.row, default=str).decode(), "created_at": now}
-            for item in rejected])
+        conn.execute(
+            self.tables.dead_letters.insert(),
+            [
+                {
+                    "run_id": run_id,
+                    "entity": self.entity,
+                    "row_key": item.key,
+                    "reason": item.reason,
+                    "payload": orjson.dumps(item.row, default=str).decode(),
+                    "created_at": now,
+                }
+                for item in rejected
+            ],
+        )
 
     def finish_run(
         self, conn: Connection, run_id: int, status: str, counts: RunCounts, error: str | None
     ) -> None:
         runs, checkpoints = self.tables.runs, self.tables.checkpoints
-        conn.execute(runs.update().where(runs.c.id == run_id).values(
-            status=status, finished_at=datetime.now(UTC), error=error, **counts.as_columns()))
+        conn.execute(
+            runs.update()
+            .where(runs.c.id == run_id)
+            .values(
+                status=status, finished_at=datetime.now(UTC), error=error, **counts.as_columns()
+            )
+        )
         if status == "succeeded":
             conn.execute(checkpoints.delete().where(checkpoints.c.entity == self.entity))

@@ -36,23 +36,33 @@ async def run_sync(
     """Pull the named entities (default: every 1C-mastered one) in dependency order."""
     correlation_id = correlation_id or new_correlation_id()
     register_secret(contract.onec.password.get_secret_value())
-    names = list(entities) if entities else [
-        name for name, entity in contract.entities.items()
-        if entity.direction is not Direction.APP_TO_ONEC
-    ]
+    names = (
+        list(entities)
+        if entities
+        else [
+            name
+            for name, entity in contract.entities.items()
+            if entity.direction is not Direction.APP_TO_ONEC
+        ]
+    )
     ordered = dependency_order(contract, names)
     structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
     database = Database(contract)
     database.create_schema()
     results: list[RunResult] = []
     try:
-        async with OneCClient(contract.onec, correlation_id=correlation_id,
-                              transport=transport) as client:
+        async with OneCClient(
+            contract.onec, correlation_id=correlation_id, transport=transport
+        ) as client:
             engine = PullEngine(client, database, correlation_id, progress)
             try:
                 for name in ordered:
-                    plan = EntityPlan.build(name, contract.entities[name], database.tables[name],
-                                            contract.onec.page_size)
+                    plan = EntityPlan.build(
+                        name,
+                        contract.entities[name],
+                        database.tables[name],
+                        contract.onec.page_size,
+                    )
                     results.append(await engine.pull(plan, full=full))
             finally:
                 engine.close()

@@ -1,0 +1,112 @@
+"""GET handlers: service document, collections, ``$count`` and single entities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onec_bridge.emulator.collection_query import count_collection, read_collection
+from onec_bridge.emulator.errors import entity_not_found
+from onec_bridge.emulator.model import EntitySet
+from onec_bridge.emulator.replies import Reply
+from onec_bridge.emulator.request_context import RequestContext
+from onec_bridge.emulator.selection import selected_properties
+from onec_bridge.emulator.sql_names import quote
+from onec_bridge.emulator.wire_atom import (
+    ATOM_CONTENT_TYPE,
+    ATOM_ENTRY_CONTENT_TYPE,
+    AtomEntry,
+    atom_entry_document,
+    atom_feed,
+    atom_service_document,
+)
+from onec_bridge.emulator.wire_json import (
+    JSON_CONTENT_TYPE,
+    json_collection,
+    json_entity,
+    json_service_document,
+)
+
+__all__ = [
+    "entity_reply",
+    "find_row",
+    "get_collection",
+    "get_count",
+    "get_entity",
+    "get_service_document",
+]
+
+_SERVICE_CONTENT_TYPE = "application/atomsvc+xml;charset=utf-8"
+
+
+def get_service_document(ctx: RequestContext) -> Reply:
+    names = [entity_set.name for entity_set in ctx.base.configuration.entity_sets]
+    if ctx.fmt.is_json:
+        return Reply(200, json_service_document(ctx.fmt, ctx.root_url, names), JSON_CONTENT_TYPE)
+    return Reply(200, atom_service_document(ctx.root_url, names), _SERVICE_CONTENT_TYPE)
+
+
+def _atom_entry(ctx: RequestContext, entity_set: EntitySet, row: Any, selected: Any) -> AtomEntry:
+    shape = ctx.base.shape(entity_set.name)
+    return AtomEntry(
+        entity_set.name,
+        shape.key_text(row),
+        shape.navigation_links(row),
+        shape.to_wire(row, selected),
+    )
+
+
+async def get_collection(ctx: RequestContext, entity_set: EntitySet) -> Reply:
+    page = read_collection(
+        ctx.base,
+        entity_set,
+        ctx.options,
+        inline_count_ignores_paging=ctx.settings.inline_count_ignores_paging,
+    )
+    if ctx.settings.cost is not None:
+        await ctx.settings.cost.charge(rows=len(page.rows), skipped=page.skipped)
+    selected = selected_properties(entity_set, ctx.options.select)
+    if ctx.fmt.is_json:
+        shape = ctx.base.shape(entity_set.name)
+        rows = [shape.to_wire(row, selected) for row in page.rows]
+        body = json_collection(ctx.fmt, ctx.root_url, entity_set.name, rows, page.total)
+        return Reply(200, body, JSON_CONTENT_TYPE)
+    entries = (_atom_entry(ctx, entity_set, row, selected) for row in page.rows)
+    return Reply(200, atom_feed(ctx.root_url, entries, page.total), ATOM_CONTENT_TYPE)
+
+
+def get_count(ctx: RequestContext, entity_set: EntitySet) -> Reply:
+    count = count_collection(ctx.base, entity_set, ctx.options)
+    return Reply(200, str(count).encode(), "text/plain;charset=utf-8")
+
+
+def find_row(ctx: RequestContext, entity_set: EntitySet, key: dict[str, Any]) -> tuple[Any, ...]:
+    """The stored row with this key, or 1C's 404 with code 9."""
+    where = " AND ".join(f"{quote(name)} = ?" for name in key)
+    sql = f"SELECT * FROM {quote(entity_set.name)} WHERE {where}"
+    rows = ctx.base.query(sql, list(key.values()))
+    if not rows:
+        raise entity_not_found(entity_set.name)
+    return rows[0]
+
+
+def entity_reply(
+    ctx: RequestContext,
+    entity_set: EntitySet,
+    row: tuple[Any, ...],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """One entity in the negotiated format (GET, and the answer to POST/PATCH/PUT)."""
+    selected = selected_properties(entity_set, ctx.options.select)
+    if ctx.fmt.is_json:
+        wire = ctx.base.shape(entity_set.name).to_wire(row, selected)
+        body = json_entity(ctx.fmt, ctx.root_url, entity_set.name, wire)
+        return Reply(status, body, JSON_CONTENT_TYPE, headers or {})
+    entry = _atom_entry(ctx, entity_set, row, selected)
+    return Reply(
+        status, atom_entry_document(ctx.root_url, entry), ATOM_ENTRY_CONTENT_TYPE, headers or {}
+    )
+
+
+def get_entity(ctx: RequestContext, entity_set: EntitySet, key: dict[str, Any]) -> Reply:
+    return entity_reply(ctx, entity_set, find_row(ctx, entity_set, key))

@@ -1,0 +1,238 @@
+"""Storage of an emulated 1C base in SQLite (a file, or memory when no path is given).
+
+Every write goes through here: it assigns a new ``DataVersion`` and registers the
+change for each exchange-plan node, like 1C's change registration does.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from onec_bridge.emulator.demo_config import demo_configuration
+from onec_bridge.emulator.model import Configuration, EntitySet, ObjectKind
+from onec_bridge.emulator.row_shape import RowShape
+from onec_bridge.emulator.schema import configuration_fingerprint, schema_statements
+from onec_bridge.emulator.sql_names import quote
+from onec_bridge.emulator.values import default_storage_value, encode_data_version, new_uuid1
+
+__all__ = ["BaseMismatchError", "BaseStorage"]
+
+
+class BaseMismatchError(ValueError):
+    """The file holds a base of another configuration (or another generation)."""
+
+
+class BaseStorage:
+    """A 1C base: configuration + data. Thread-safe; one SQLite connection behind a lock."""
+
+    def __init__(self, connection: sqlite3.Connection, configuration: Configuration) -> None:
+        self.configuration = configuration
+        self._connection = connection
+        self._lock = threading.RLock()
+        self._shapes = {s.name: RowShape(s) for s in configuration.entity_sets}
+        self._rng = random.Random()
+        self._data_version = int(self.meta_get("data_version") or "0")
+
+    @classmethod
+    def open(cls, path: str | Path | None, configuration: Configuration | None = None) -> Self:
+        """Open (creating if needed) a base; ``None`` is an in-memory base."""
+        configuration = configuration or demo_configuration()
+        target = ":memory:" if path is None else str(path)
+        connection = sqlite3.connect(target, check_same_thread=False)
+        if path is not None:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+        with connection:
+            for statement in schema_statements(configuration):
+                connection.execute(statement)
+        base = cls(connection, configuration)
+        base._check_fingerprint(path)
+        return base
+
+    def _check_fingerprint(self, path: str | Path | None) -> None:
+        fingerprint = configuration_fingerprint(self.configuration)
+        stored = self.meta_get("configuration")
+        if stored is None:
+            self.meta_set("configuration", fingerprint)
+        elif stored != fingerprint:
+            self.close()
+            raise BaseMismatchError(
+                f"{path} holds a base of another configuration (fingerprint {stored}, "
+                f"expected {fingerprint}); delete the file or open it with its own configuration"
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def entity_set(self, name: str) -> EntitySet | None:
+        return self.configuration.entity_set(name)
+
+    def shape(self, set_name: str) -> RowShape:
+        return self._shapes[set_name]
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._connection.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def get_row(self, set_name: str, ref_key: str) -> tuple[Any, ...] | None:
+        """The stored tuple of one object (columns in property order)."""
+        self._require_set(set_name)
+        rows = self.query(f'SELECT * FROM {quote(set_name)} WHERE "Ref_Key" = ?', (ref_key,))
+        return rows[0] if rows else None
+
+    def get(self, set_name: str, ref_key: str) -> dict[str, Any] | None:
+        """The wire-form row of one object, as the JSON interface shows it (no odata.metadata)."""
+        row = self.get_row(set_name, ref_key.lower())
+        return None if row is None else self._shapes[set_name].to_wire(row)
+
+    def count(self, set_name: str) -> int:
+        self._require_set(set_name)
+        return int(self.scalar(f"SELECT count(*) FROM {quote(set_name)}"))
+
+    def meta_get(self, key: str) -> str | None:
+        value = self.scalar("SELECT value FROM _meta WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self._lock, self._connection:
+            self._connection.execute(
+                "INSERT INTO _meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # --- writing -------------------------------------------------------------------------
+
+    def new_ref_key(self) -> str:
+        with self._lock:
+            return new_uuid1(self._rng)
+
+    def next_data_version(self) -> str:
+        with self._lock:
+            self._data_version += 1
+            return encode_data_version(self._data_version)
+
+    def insert_objects(self, set_name: str, objects: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Insert objects given in storage form; missing properties get 1C's empty values."""
+        entity_set = self._require_set(set_name)
+        names = [prop.name for prop in entity_set.properties]
+        placeholders = ", ".join("?" for _ in names)
+        sql = f"INSERT INTO {quote(set_name)} VALUES ({placeholders})"
+        with self._lock, self._connection:
+            rows, refs = [], []
+            for values in objects:
+                row = self._complete_row(entity_set, values)
+                refs.append(row[0])
+                rows.append(row)
+            self._connection.executemany(sql, rows)
+            self._register_changes(set_name, refs)
+            self._persist_data_version()
+        return refs
+
+    def _complete_row(self, entity_set: EntitySet, values: Mapping[str, Any]) -> list[Any]:
+        row = []
+        for prop in entity_set.properties:
+            if prop.name == "Ref_Key":
+                row.append(str(values.get("Ref_Key") or self.new_ref_key()).lower())
+            elif prop.name == "DataVersion":
+                row.append(self.next_data_version())
+            elif prop.name in values:
+                row.append(values[prop.name])
+            else:
+                row.append(default_storage_value(prop))
+        return row
+
+    def update_object(self, set_name: str, ref_key: str, changes: Mapping[str, Any]) -> bool:
+        """Change properties (storage form) of one object; False when it does not exist."""
+        entity_set = self._require_set(set_name)
+        for name in changes:
+            if entity_set.get_property(name) is None or name in ("Ref_Key", "DataVersion"):
+                raise KeyError(f"{set_name} has no writable property {name!r}")
+        assignments = ", ".join(f"{quote(name)} = ?" for name in [*changes, "DataVersion"])
+        sql = f'UPDATE {quote(set_name)} SET {assignments} WHERE "Ref_Key" = ?'
+        with self._lock, self._connection:
+            params = [*changes.values(), self.next_data_version(), ref_key]
+            updated = self._connection.execute(sql, params).rowcount > 0
+            if updated:
+                self._register_changes(set_name, [ref_key])
+                self._persist_data_version()
+        return updated
+
+    def set_deletion_mark(self, set_name: str, ref_key: str, mark: bool) -> None:
+        if not self.update_object(set_name, ref_key, {"DeletionMark": int(mark)}):
+            raise KeyError(f"{set_name}: no object with Ref_Key {ref_key}")
+
+    def delete_object(self, set_name: str, ref_key: str) -> None:
+        """Physical delete (what OData DELETE does); the deletion is registered too."""
+        entity_set = self._require_set(set_name)
+        with self._lock, self._connection:
+            cursor = self._connection.execute(
+                f'DELETE FROM {quote(set_name)} WHERE "Ref_Key" = ?', (ref_key,)
+            )
+            if cursor.rowcount == 0:
+                raise KeyError(f"{set_name}: no object with Ref_Key {ref_key}")
+            for section in entity_set.tabular_sections:
+                table = quote(f"{set_name}_{section.name}")
+                self._connection.execute(f'DELETE FROM {table} WHERE "Ref_Key" = ?', (ref_key,))
+            self._register_changes(set_name, [ref_key])
+
+    def _register_changes(self, set_name: str, ref_keys: Sequence[str]) -> None:
+        if set_name.startswith(ObjectKind.EXCHANGE_PLAN.value + "_"):
+            return
+        nodes = self._exchange_nodes()
+        if not nodes or not ref_keys:
+            return
+        self._connection.executemany(
+            "INSERT INTO _changes (node, set_name, ref_key, message_no) VALUES (?, ?, ?, NULL) "
+            "ON CONFLICT (node, set_name, ref_key) DO UPDATE SET message_no = NULL",
+            [(node, set_name, ref) for node in nodes for ref in ref_keys],
+        )
+
+    def _exchange_nodes(self) -> list[str]:
+        nodes: list[str] = []
+        for entity_set in self.configuration.entity_sets:
+            if entity_set.kind is ObjectKind.EXCHANGE_PLAN:
+                table = quote(entity_set.name)
+                rows = self._connection.execute(
+                    f'SELECT "Ref_Key" FROM {table} WHERE "ThisNode" = 0'
+                ).fetchall()
+                nodes += [f"{entity_set.name}:{row[0]}" for row in rows]
+        return nodes
+
+    def _persist_data_version(self) -> None:
+        self._connection.execute(
+            "INSERT INTO _meta (key, value) VALUES ('data_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(self._data_version),),
+        )
+
+    def _require_set(self, set_name: str) -> EntitySet:
+        entity_set = self.configuration.entity_set(set_name)
+        if entity_set is None:
+            known = ", ".join(s.name for s in self.configuration.entity_sets)
+            raise KeyError(f"unknown entity set {set_name!r}; this base has: {known}")
+        return entity_set

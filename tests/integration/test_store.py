@@ -1,0 +1,91 @@
+"""Destination tables and upserts on SQLite and the real PostgreSQL keep 1C values exact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from onec_bridge.contract.model import Contract
+from onec_bridge.store.database import Database
+from onec_bridge.store.upsert import upsert_rows
+
+GUID_A = "5f6a1d1c-2f55-11ef-8b5a-0242ac120002"
+GUID_B = "6a7b2e2d-2f55-11ef-8b5a-0242ac120002"
+
+
+def contract(url: str) -> Contract:
+    return Contract.model_validate(
+        {
+            "onec": {"url": "http://h/b", "user": "u"},
+            "database": {"url": url},
+            "entities": {
+                "products": {
+                    "source": {"odata": "Catalog_Номенклатура"},
+                    "fields": {
+                        "id": "Ref_Key",
+                        "name": "Description",
+                        "price": {"from": "Цена", "type": "decimal(20,3)"},
+                        "unit_id": {"from": "Единица_Key"},
+                        "created_at": {"from": "Дата", "type": "datetime"},
+                        "is_deleted": "DeletionMark",
+                    },
+                }
+            },
+        }
+    )
+
+
+def test_upsert_inserts_then_updates_exact_values(database_url: str) -> None:
+    db = Database(contract(database_url))
+    db.create_schema()
+    table = db.tables["products"]
+    big = Decimal("12345678901234567.891")
+    first = {
+        "id": GUID_A,
+        "name": "Молоко",
+        "price": big,
+        "unit_id": GUID_B,
+        "created_at": datetime(2024, 3, 5, 14, 7, 9),
+        "is_deleted": False,
+    }
+    with db.engine.begin() as conn:
+        upsert_rows(conn, table, [first])
+    with db.engine.begin() as conn:
+        upsert_rows(conn, table, [{**first, "name": "Молоко 3,2%", "is_deleted": True}])
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.select(table)).mappings().all()
+    db.dispose()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["name"] == "Молоко 3,2%"
+    assert row["price"] == big
+    assert str(row["unit_id"]) == GUID_B
+    assert row["is_deleted"] is True
+    assert row["created_at"] == datetime(2024, 3, 5, 14, 7, 9)
+
+
+def test_state_tables_live_beside_destination(database_url: str) -> None:
+    db = Database(contract(database_url))
+    db.create_schema()
+    names = set(sa.inspect(db.engine).get_table_names())
+    db.dispose()
+    assert {
+        "products",
+        "onec_bridge_runs",
+        "onec_bridge_checkpoints",
+        "onec_bridge_row_versions",
+        "onec_bridge_dead_letters",
+    } <= names
+
+
+def test_postgres_uses_native_types(postgres_url: str) -> None:
+    db = Database(contract(postgres_url))
+    db.create_schema()
+    columns = {c["name"]: c["type"] for c in sa.inspect(db.engine).get_columns("products")}
+    db.dispose()
+    assert str(columns["id"]) == "UUID"
+    assert str(columns["price"]) == "NUMERIC(20, 3)"
+    assert str(columns["created_at"]) == "TIMESTAMP"
+    assert columns["created_at"].timezone is False
