@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx2
 import pytest
-from emulator_helpers import DEMO_ITEMS, odata_client
+from tests.emulator.emulator_helpers import DEMO_ITEMS, odata_client
 
 from onec_bridge.emulator import EmulatorBase, generate_demo_base
 

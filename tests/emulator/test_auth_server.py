@@ -6,7 +6,7 @@ import base64
 
 import httpx2
 import pytest
-from emulator_helpers import basic_auth
+from tests.emulator.emulator_helpers import basic_auth
 
 from onec_bridge.emulator import (
     ITEMS_SET,

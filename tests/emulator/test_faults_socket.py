@@ -14,10 +14,7 @@ import uvicorn
 from onec_bridge.emulator.fault_plan import FaultPlan
 from onec_bridge.emulator.faults import FaultMiddleware
 
-try:
-    from test_faults import ROOT, ROWS, make_app
-except ImportError:  # tests/emulator became a package
-    from .test_faults import ROOT, ROWS, make_app
+from tests.emulator.test_faults import ROOT, ROWS, make_app
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import httpx2
-from emulator_helpers import odata_client
+from tests.emulator.emulator_helpers import odata_client
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from fake_onec import fast_settings, json_response, odata_error
+from tests.onec.fake_onec import fast_settings, json_response, odata_error
 from prometheus_client import REGISTRY
 
 from onec_bridge.onec import (

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from fake_onec import fast_settings
+from tests.onec.fake_onec import fast_settings
 
 from onec_bridge.emulator import (
     DEFAULT_PASSWORD,

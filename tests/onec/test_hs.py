@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import httpx2
 import pytest
-from fake_onec import fast_settings, json_response, odata_error
+from tests.onec.fake_onec import fast_settings, json_response, odata_error
 
 from onec_bridge.onec import OneCClient, OneCNotFound, OneCNotSupported
 

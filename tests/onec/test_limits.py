@@ -6,7 +6,7 @@ import asyncio
 
 import httpx2
 import pytest
-from fake_onec import fast_settings, json_response
+from tests.onec.fake_onec import fast_settings, json_response
 
 from onec_bridge.onec import OneCClient
 from onec_bridge.onec.limits import FlowLimits

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from fake_onec import (
+from tests.onec.fake_onec import (
     SET_PATH,
     fast_settings,
     filter_rows,

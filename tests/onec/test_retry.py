@@ -8,7 +8,7 @@ from typing import Any
 import httpx2
 import pytest
 import stamina
-from fake_onec import fast_settings, json_response, odata_error
+from tests.onec.fake_onec import fast_settings, json_response, odata_error
 
 from onec_bridge.onec import (
     OneCClient,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx2
-from fake_onec import fast_settings, json_response, make_items, page_of, query_of
+from tests.onec.fake_onec import fast_settings, json_response, make_items, page_of, query_of
 
 from onec_bridge.onec import OneCClientSync
 

@@ -11,7 +11,7 @@ import socket
 import httpx2
 import pytest
 import structlog
-from fake_onec import fast_settings, free_port, json_response, odata_error, serve
+from tests.onec.fake_onec import fast_settings, free_port, json_response, odata_error, serve
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response

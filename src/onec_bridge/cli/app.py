@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from onec_bridge import __version__
+from onec_bridge.cli.contract_command import contract_app
 from onec_bridge.cli.errors import friendly_errors
 from onec_bridge.cli.report import progress_bars, summary_table
 from onec_bridge.contract.loader import load_contract
@@ -26,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+app.add_typer(contract_app, name="contract")
 
 ContractOption = Annotated[
     list[Path],

@@ -60,6 +60,7 @@ def run_demo(console: Console, *, items: int, database: Path, changes: int) -> N
     finally:
         handle.stop()
     _where_is_the_data(console, database, first + second)
+    console.print(f"Demo finished in {time.perf_counter() - started:.1f}s.")
 
 
 def _contract_path() -> Path:

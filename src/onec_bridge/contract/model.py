@@ -40,17 +40,35 @@ COLUMN_TYPE = re.compile(
 
 
 class Master(StrEnum):
+    """Who owns the data; the other side follows.
+
+    onec: 1C is the source of truth. app: the application is.
+    """
+
     ONEC = "onec"
     APP = "app"
 
 
 class Direction(StrEnum):
+    """Which way changes flow.
+
+    onec_to_app: pull from 1C. app_to_onec: push to 1C through the outbox. both: both ways.
+    """
+
     ONEC_TO_APP = "onec_to_app"
     APP_TO_ONEC = "app_to_onec"
     BOTH = "both"
 
 
 class IncrementalStrategy(StrEnum):
+    """How changed rows are found.
+
+    full: re-read everything and remove what 1C no longer has.
+    data_version: list Ref_Key + DataVersion, fetch only new or changed objects, detect deletes.
+    exchange_plan: SelectChanges of a 1C exchange plan, acknowledged after the commit.
+    modified_field: a date attribute (`modified_field`) with an overlap window.
+    """
+
     FULL = "full"
     DATA_VERSION = "data_version"
     EXCHANGE_PLAN = "exchange_plan"
@@ -58,18 +76,34 @@ class IncrementalStrategy(StrEnum):
 
 
 class DeleteRule(StrEnum):
+    """What a deletion in 1C does in the app.
+
+    soft: set `deletion_flag` (on DeletionMark or a physical delete). hard: delete the row.
+    ignore: keep the row.
+    """
+
     SOFT = "soft"
     HARD = "hard"
     IGNORE = "ignore"
 
 
 class Conflict(StrEnum):
+    """Which change wins when both sides changed a row.
+
+    master_wins: the master's. newest_wins: the later one. manual: park it for a person.
+    """
+
     MASTER_WINS = "master_wins"
     NEWEST_WINS = "newest_wins"
     MANUAL = "manual"
 
 
 class OnMismatch(StrEnum):
+    """What reconciliation does when the app and 1C disagree.
+
+    alert: tell the alert channel. block: stop syncing the entity. repair: rewrite from the master.
+    """
+
     ALERT = "alert"
     BLOCK = "block"
     REPAIR = "repair"
@@ -93,7 +127,7 @@ class FieldSpec(BaseModel):
     type: ColumnType | None = Field(
         None, description="column type; inferred from the 1C name when omitted"
     )
-    nullable: bool = True
+    nullable: bool = Field(True, description="whether the column accepts NULL (empty 1C values)")
     references: str | None = Field(
         None, description="entity this column points to (sync order, index)"
     )
@@ -132,7 +166,7 @@ class Source(BaseModel):
 
     odata: str | None = Field(None, description="entity set, e.g. `Catalog_Номенклатура`")
     http_service: str | None = Field(None, description="`GET /root/template` returning a list")
-    commerceml: str | None = None
+    commerceml: str | None = Field(None, description="CommerceML document: `catalog`, `offers`")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Source:
@@ -143,18 +177,22 @@ class Source(BaseModel):
 
 
 class ErrorPolicy(BaseModel):
+    """What happens to a row or message that fails."""
+
     model_config = ConfigDict(extra="forbid")
 
-    retries: int = Field(5, ge=0)
-    dead_letter: bool = True
+    retries: int = Field(5, ge=0, description="attempts before a row or message is given up")
+    dead_letter: bool = Field(True, description="park failures for replay instead of dropping")
     alert: str | None = Field(None, description="alert channel name from `alerts:`")
 
 
 class AlertSettings(BaseModel):
+    """One alert channel."""
+
     model_config = ConfigDict(extra="forbid")
 
     kind: str = Field(description="telegram, email or webhook")
-    target: str
+    target: str = Field(description="chat id, e-mail address or URL, per `kind`")
 
 
 class Entity(BaseModel):
@@ -162,26 +200,36 @@ class Entity(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: Source
+    source: Source = Field(description="where the entity lives in 1C")
     table: str | None = Field(None, description="destination table; defaults to the entity name")
-    master: Master = Master.ONEC
-    direction: Direction = Direction.ONEC_TO_APP
+    master: Master = Field(Master.ONEC, description="who owns the data")
+    direction: Direction = Field(Direction.ONEC_TO_APP, description="which way changes flow")
     schedule: str = Field("manual", description="cron expression, `webhook` or `manual`")
-    incremental: IncrementalStrategy = IncrementalStrategy.DATA_VERSION
-    modified_field: str | None = None
+    incremental: IncrementalStrategy = Field(
+        IncrementalStrategy.DATA_VERSION, description="how changed rows are found"
+    )
+    modified_field: str | None = Field(
+        None, description="1C date attribute for `incremental: modified_field`"
+    )
     keyset: str | None = Field(
         None, description="scalar 1C field for keyset paging (Code, Date, Period); $skip if none"
     )
     key: list[str] = Field(default_factory=lambda: ["id"], description="destination key column(s)")
-    fields: dict[str, FieldSpec]
-    deletes: DeleteRule = DeleteRule.SOFT
+    fields: dict[str, FieldSpec] = Field(
+        description="column -> 1C property: `sku: Артикул` or `{from: …, type: …}`"
+    )
+    deletes: DeleteRule = Field(DeleteRule.SOFT, description="what a deletion in 1C does")
     deletion_flag: str | None = Field(
         None, description="column holding DeletionMark; physical deletes set it under `soft`"
     )
-    conflict: Conflict = Conflict.MASTER_WINS
-    on_mismatch: OnMismatch = OnMismatch.ALERT
-    errors: ErrorPolicy = Field(default_factory=ErrorPolicy)
-    page_size: int | None = Field(None, ge=1, le=100_000)
+    conflict: Conflict = Field(Conflict.MASTER_WINS, description="which change wins")
+    on_mismatch: OnMismatch = Field(OnMismatch.ALERT, description="reaction to a mismatch")
+    errors: ErrorPolicy = Field(
+        default_factory=ErrorPolicy, description="retries, dead letters, alert channel"
+    )
+    page_size: int | None = Field(
+        None, ge=1, le=100_000, description="rows per request; `onec.page_size` when omitted"
+    )
     filter: str | None = Field(None, description="extra OData $filter applied to every read")
 
     @field_validator("fields", mode="before")
@@ -219,6 +267,8 @@ class Entity(BaseModel):
 
 
 class DatabaseSettings(BaseModel):
+    """The application database the entities are written to."""
+
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field("sqlite:///onec_bridge.db", description="SQLAlchemy URL of the app database")
@@ -230,12 +280,16 @@ class Contract(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = 1
-    name: str = "onec-bridge"
-    onec: OneCSettings
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    alerts: dict[str, AlertSettings] = Field(default_factory=dict)
-    entities: dict[str, Entity]
+    version: int = Field(1, description="contract format version")
+    name: str = Field("onec-bridge", description="name of this exchange in logs and metrics")
+    onec: OneCSettings = Field(description="the 1C base: address, login, limits")
+    database: DatabaseSettings = Field(
+        default_factory=DatabaseSettings, description="the app database"
+    )
+    alerts: dict[str, AlertSettings] = Field(
+        default_factory=dict, description="alert channels by name"
+    )
+    entities: dict[str, Entity] = Field(description="the exchanged entities by name")
 
     @model_validator(mode="after")
     def _references_exist(self) -> Contract:

@@ -146,30 +146,36 @@ def _fields(
     properties = {prop.name: prop for prop in item.entity_type.properties}
     fields = CommentedMap()
     for source, column in columns.items():
-        prop = properties[source]
-        column_type = default_column_type(prop.type)
-        spec: str | CommentedMap = source
         target = _reference_target(item, schema, source)
         references = type_to_entity.get(target) if target else None
-        if FieldSpec(source=source).resolved_type != column_type or references:
-            spec = _flow(CommentedMap({"from": source}))
-            if FieldSpec(source=source).resolved_type != column_type:
-                spec["type"] = column_type
-            if references:
-                spec["references"] = references
-        fields[column] = spec
+        fields[column] = _field_spec(source, default_column_type(properties[source].type),
+                                     references)
     notes = {column: _field_note(properties[source], _reference_target(item, schema, source),
                                  properties) for source, column in columns.items()}
     _add_aligned_comments(fields, notes, indent=6)
     skipped = [prop.name for prop in item.entity_type.properties
                if prop.name.startswith(_OBSOLETE_PREFIX)]
-    if skipped:
+    if skipped and fields:
         fields.yaml_set_comment_before_after_key(
-            next(iter(fields)) if fields else "",
+            next(iter(fields)),
             before=f"left out (obsolete, «{_OBSOLETE_PREFIX}…»): {', '.join(skipped)}",
             indent=6,
         )
     return fields
+
+
+def _field_spec(source: str, column_type: str, references: str | None) -> str | CommentedMap:
+    """The short form ``column: Source`` when the loader would infer the same type."""
+    inferred = FieldSpec(source=source).resolved_type
+    if inferred == column_type and not references:
+        return source
+    spec = CommentedMap({"from": source})
+    if inferred != column_type:
+        spec["type"] = column_type
+    if references:
+        spec["references"] = references
+    spec.fa.set_flow_style()
+    return spec
 
 
 def _reference_target(item: PlannedEntity, schema: Schema, source: str) -> str | None:
