@@ -40,14 +40,24 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("ONEC_", "DATABASE_"))}
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "onec_bridge", *args], capture_output=True, text=True,
-        env=full_env, timeout=120, check=False,
+        [sys.executable, "-m", "onec_bridge", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        check=False,
     )
 
 
 def env_for(handle: ServerHandle, tmp_path: Path, **overrides: str) -> dict[str, str]:
-    return {"ONEC_URL": handle.url, "ONEC_USER": USER, "ONEC_PASSWORD": PASSWORD,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/app.db", "COLUMNS": "200", **overrides}
+    return {
+        "ONEC_URL": handle.url,
+        "ONEC_USER": USER,
+        "ONEC_PASSWORD": PASSWORD,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/app.db",
+        "COLUMNS": "200",
+        **overrides,
+    }
 
 
 def test_sync_logs_json_with_correlation_id_and_never_the_password(
@@ -68,8 +78,13 @@ def test_sync_logs_json_with_correlation_id_and_never_the_password(
 def test_wrong_password_is_one_paragraph_naming_the_variables(
     emulator: ServerHandle, tmp_path: Path
 ) -> None:
-    done = run_cli("sync", "units", "--contract", str(CONTRACT),
-                   env=env_for(emulator, tmp_path, ONEC_PASSWORD="wrong-password"))
+    done = run_cli(
+        "sync",
+        "units",
+        "--contract",
+        str(CONTRACT),
+        env=env_for(emulator, tmp_path, ONEC_PASSWORD="wrong-password"),
+    )
     assert done.returncode == 3
     output = done.stdout + done.stderr
     assert "1C refused the credentials" in output
@@ -79,8 +94,13 @@ def test_wrong_password_is_one_paragraph_naming_the_variables(
 
 
 def test_unreachable_onec_names_the_url_and_variable(tmp_path: Path) -> None:
-    env = {"ONEC_URL": "http://127.0.0.1:9/demo", "ONEC_USER": USER, "ONEC_PASSWORD": PASSWORD,
-           "DATABASE_URL": f"sqlite:///{tmp_path}/app.db", "COLUMNS": "200"}
+    env = {
+        "ONEC_URL": "http://127.0.0.1:9/demo",
+        "ONEC_USER": USER,
+        "ONEC_PASSWORD": PASSWORD,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/app.db",
+        "COLUMNS": "200",
+    }
     done = run_cli("sync", "units", "--contract", str(CONTRACT), env=env)
     output = done.stdout + done.stderr
     assert done.returncode == 3
@@ -90,8 +110,11 @@ def test_unreachable_onec_names_the_url_and_variable(tmp_path: Path) -> None:
 
 
 def test_missing_password_variable_points_at_the_contract_line(tmp_path: Path) -> None:
-    env = {"ONEC_URL": "http://127.0.0.1:9/demo", "DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
-           "COLUMNS": "200"}
+    env = {
+        "ONEC_URL": "http://127.0.0.1:9/demo",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
+        "COLUMNS": "200",
+    }
     done = run_cli("sync", "--contract", str(CONTRACT), env=env)
     output = done.stdout + done.stderr
     assert done.returncode == 2
@@ -101,8 +124,13 @@ def test_missing_password_variable_points_at_the_contract_line(tmp_path: Path) -
 
 
 def test_bad_database_url_is_named(emulator: ServerHandle, tmp_path: Path) -> None:
-    done = run_cli("sync", "units", "--contract", str(CONTRACT),
-                   env=env_for(emulator, tmp_path, DATABASE_URL="mysql+nodriver://x/y"))
+    done = run_cli(
+        "sync",
+        "units",
+        "--contract",
+        str(CONTRACT),
+        env=env_for(emulator, tmp_path, DATABASE_URL="mysql+nodriver://x/y"),
+    )
     output = done.stdout + done.stderr
     assert done.returncode in (2, 4)
     assert "DATABASE_URL" in output

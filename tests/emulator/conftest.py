@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import httpx2
 import pytest
-from tests.emulator.emulator_helpers import DEMO_ITEMS, odata_client
 
 from onec_bridge.emulator import EmulatorBase, generate_demo_base
+from tests.emulator.emulator_helpers import DEMO_ITEMS, odata_client
 
 
 @pytest.fixture(scope="module")

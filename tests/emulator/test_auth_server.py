@@ -6,7 +6,6 @@ import base64
 
 import httpx2
 import pytest
-from tests.emulator.emulator_helpers import basic_auth
 
 from onec_bridge.emulator import (
     ITEMS_SET,
@@ -16,6 +15,7 @@ from onec_bridge.emulator import (
     generate_demo_base,
     run_in_thread,
 )
+from tests.emulator.emulator_helpers import basic_auth
 
 ROOT = "http://onec.test/demo/odata/standard.odata/"
 

@@ -13,7 +13,6 @@ import uvicorn
 
 from onec_bridge.emulator.fault_plan import FaultPlan
 from onec_bridge.emulator.faults import FaultMiddleware
-
 from tests.emulator.test_faults import ROOT, ROWS, make_app
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import httpx2
-from tests.emulator.emulator_helpers import odata_client
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +12,7 @@ from onec_bridge.emulator import ITEMS_SET, EmulatorBase, generate_demo_base
 from onec_bridge.emulator.filter_ast import Literal
 from onec_bridge.emulator.filter_parser import parse_filter
 from onec_bridge.emulator.model import EdmType
+from tests.emulator.emulator_helpers import odata_client
 
 ITEMS = ITEMS_SET
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx2
 from lxml import etree
 
 from onec_bridge.emulator import ITEMS_SET, EmulatorBase, EmulatorSettings
 from tests.emulator.emulator_helpers import ODATA_ROOT, odata_client
+from tests.samples import SAMPLES_1C
 
-SAMPLES = Path("/work/shared/samples/1c")
+SAMPLES = SAMPLES_1C
 ATOM = "{http://www.w3.org/2005/Atom}"
 DATA = "{http://schemas.microsoft.com/ado/2007/08/dataservices}"
 META = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from tests.emulator.emulator_helpers import ODATA_ROOT, odata_client
 
 from onec_bridge.emulator import ITEMS_SET, EmulatorBase, EmulatorSettings
 from onec_bridge.mapping.onec_values import EMPTY_GUID
+from tests.emulator.emulator_helpers import ODATA_ROOT, odata_client
 
 ITEMS = ITEMS_SET
 

@@ -7,10 +7,10 @@ from urllib.parse import unquote
 
 import httpx2
 import pytest
-from tests.emulator.emulator_helpers import odata_client
 
 from onec_bridge.emulator import ITEMS_SET, UNITS_SET, EmulatorBase, generate_demo_base
 from onec_bridge.mapping.onec_values import EMPTY_GUID
+from tests.emulator.emulator_helpers import odata_client
 
 
 @pytest.fixture

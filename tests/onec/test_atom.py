@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from onec_bridge.onec.atom import parse_feed
 from onec_bridge.onec.errors import OneCProtocolError
 from onec_bridge.onec.metadata import Schema, parse_metadata
+from tests.samples import SAMPLES_1C
 
-SAMPLES = Path("/work/shared/samples/1c")
+SAMPLES = SAMPLES_1C
 ROOT = "http://192.168.17.4:8080/DemoEnterprise20/odata/standard.odata/"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from tests.onec.fake_onec import fast_settings, json_response, odata_error
 from prometheus_client import REGISTRY
 
 from onec_bridge.onec import (
@@ -15,6 +14,7 @@ from onec_bridge.onec import (
     OneCUnavailable,
 )
 from onec_bridge.onec.breaker import CircuitBreaker
+from tests.onec.fake_onec import fast_settings, json_response, odata_error
 
 
 class Clock:

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx2
 import pytest
-from tests.onec.fake_onec import fast_settings
 
 from onec_bridge.emulator import (
     DEFAULT_PASSWORD,
@@ -22,6 +21,7 @@ from onec_bridge.emulator import (
 )
 from onec_bridge.emulator.fault_plan import FaultPlan
 from onec_bridge.onec import F, OneCAuthError, OneCClient, OneCNotFound, QueryOptions
+from tests.onec.fake_onec import fast_settings
 
 ITEMS = 1_200
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -14,8 +13,9 @@ import pytest
 from onec_bridge.onec.decoding import RowDecoder, decode_composite, decode_json, row_to_dict
 from onec_bridge.onec.errors import OneCProtocolError
 from onec_bridge.onec.metadata import Schema, parse_metadata
+from tests.samples import METADATA_SAMPLE
 
-SAMPLE = Path("/work/shared/samples/1c/datareducer_metadata.xml")
+SAMPLE = METADATA_SAMPLE
 MOSCOW = ZoneInfo("Europe/Moscow")
 EMPTY = "00000000-0000-0000-0000-000000000000"
 GUID = "8ce32335-8726-11e3-8054-0015e9b8c48d"

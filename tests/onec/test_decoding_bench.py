@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import orjson
 import pytest
 
 from onec_bridge.onec.decoding import RowDecoder, decode_json
 from onec_bridge.onec.metadata import parse_metadata
+from tests.samples import METADATA_SAMPLE
 
-SAMPLE = Path("/work/shared/samples/1c/datareducer_metadata.xml")
+SAMPLE = METADATA_SAMPLE
 RECORDS = "AccumulationRegister_ТоварыКОтгрузке_RecordType"
 EMPTY = "00000000-0000-0000-0000-000000000000"
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import httpx2
 import pytest
-from tests.onec.fake_onec import fast_settings, json_response, odata_error
 
 from onec_bridge.onec import OneCClient, OneCNotFound, OneCNotSupported
+from tests.onec.fake_onec import fast_settings, json_response, odata_error
 
 
 async def test_get_and_post_reach_the_template_with_params_and_exact_json() -> None:

@@ -6,10 +6,10 @@ import asyncio
 
 import httpx2
 import pytest
-from tests.onec.fake_onec import fast_settings, json_response
 
 from onec_bridge.onec import OneCClient
 from onec_bridge.onec.limits import FlowLimits
+from tests.onec.fake_onec import fast_settings, json_response
 
 
 async def test_concurrency_cap_is_never_exceeded_under_a_burst() -> None:

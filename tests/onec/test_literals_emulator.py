@@ -63,11 +63,6 @@ def test_ints_bools_and_null_arrive_unchanged(value: int | bool | None) -> None:
     assert type(received) is type(value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator filter_parser reads fractional literals as float, losing exactness "
-    "(reported to the emulator helper); the client side sends the exact digits",
-)
 def test_decimal_arrives_exactly() -> None:
     value = Decimal("12345678901234567.891")
     assert received_literal(value) == value

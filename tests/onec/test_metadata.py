@@ -9,8 +9,9 @@ import pytest
 from onec_bridge.onec import metadata as metadata_module
 from onec_bridge.onec.errors import OneCProtocolError
 from onec_bridge.onec.metadata import MetadataCache, Property, Schema, parse_metadata
+from tests.samples import METADATA_SAMPLE
 
-SAMPLE = Path("/work/shared/samples/1c/datareducer_metadata.xml")
+SAMPLE = METADATA_SAMPLE
 
 
 @pytest.fixture(scope="module")

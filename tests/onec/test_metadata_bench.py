@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from onec_bridge.onec.metadata import parse_metadata
+from tests.samples import METADATA_SAMPLE
 
-SAMPLE = Path("/work/shared/samples/1c/datareducer_metadata.xml")
+SAMPLE = METADATA_SAMPLE
 TARGET_BYTES = 15 * 1024 * 1024
 _DECLARATION = re.compile(r'(<(?:EntityType|ComplexType|Association|EnumType) Name=")([^"]+)"')
 

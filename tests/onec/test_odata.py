@@ -6,11 +6,12 @@ import asyncio
 import tracemalloc
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
+
+from onec_bridge.onec import F, OneCClient, OneCProtocolError, QueryOptions
 from tests.onec.fake_onec import (
     SET_PATH,
     fast_settings,
@@ -21,8 +22,7 @@ from tests.onec.fake_onec import (
     page_of,
     query_of,
 )
-
-from onec_bridge.onec import F, OneCClient, OneCProtocolError, QueryOptions
+from tests.samples import METADATA_SAMPLE
 
 
 class FakeSet:
@@ -265,7 +265,7 @@ async def test_memory_stays_flat_whatever_the_number_of_pages() -> None:
 
 @pytest.fixture
 def metadata_sample() -> bytes:
-    sample = Path("/work/shared/samples/1c/datareducer_metadata.xml")
+    sample = METADATA_SAMPLE
     if not sample.exists():
         pytest.skip("the shared 1C samples are not on this machine")
     return sample.read_bytes()

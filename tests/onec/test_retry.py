@@ -8,7 +8,6 @@ from typing import Any
 import httpx2
 import pytest
 import stamina
-from tests.onec.fake_onec import fast_settings, json_response, odata_error
 
 from onec_bridge.onec import (
     OneCClient,
@@ -20,6 +19,7 @@ from onec_bridge.onec import (
 )
 from onec_bridge.onec.errors import OneCCircuitOpen, OneCError
 from onec_bridge.onec.retry import RetryPolicy, parse_retry_after
+from tests.onec.fake_onec import fast_settings, json_response, odata_error
 
 
 def test_retry_after_in_seconds_and_as_http_date() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx2
-from tests.onec.fake_onec import fast_settings, json_response, make_items, page_of, query_of
 
 from onec_bridge.onec import OneCClientSync
+from tests.onec.fake_onec import fast_settings, json_response, make_items, page_of, query_of
 
 
 def test_sync_client_pages_counts_and_calls_services() -> None:

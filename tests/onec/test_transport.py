@@ -11,7 +11,6 @@ import socket
 import httpx2
 import pytest
 import structlog
-from tests.onec.fake_onec import fast_settings, free_port, json_response, odata_error, serve
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +26,7 @@ from onec_bridge.onec import (
 )
 from onec_bridge.onec.auth import Credentials, basic_auth_header, redact_url
 from onec_bridge.onec.transport import USER_AGENT, OneCRequest
+from tests.onec.fake_onec import fast_settings, free_port, json_response, odata_error, serve
 
 USER, PASSWORD = "Администратор", "пароль:с:двоеточием"
 

@@ -33,10 +33,15 @@ def onec_transport(onec_base: EmulatorBase) -> httpx2.AsyncBaseTransport:
 
 
 def demo_contract(database_url: str, *, password: str = PASSWORD, page_size: int = 100) -> Contract:
-    contract = load_contract(DEMO_CONTRACT, environ={
-        "ONEC_URL": "http://emulator/demo", "ONEC_USER": USER, "ONEC_PASSWORD": password,
-        "DATABASE_URL": database_url,
-    })
+    contract = load_contract(
+        DEMO_CONTRACT,
+        environ={
+            "ONEC_URL": "http://emulator/demo",
+            "ONEC_USER": USER,
+            "ONEC_PASSWORD": password,
+            "DATABASE_URL": database_url,
+        },
+    )
     contract.onec.page_size = page_size
     contract.onec.resilience.retry_attempts = 1
     return contract

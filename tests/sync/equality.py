@@ -31,12 +31,15 @@ def app_rows(contract: Contract, entity: str) -> dict[str, dict[str, Any]]:
             rows = conn.execute(sa.select(database.tables[entity])).mappings().all()
     finally:
         database.dispose()
-    return {str(row["id"]): {k: (str(v) if k.endswith("id") and v else v) for k, v in row.items()}
-            for row in rows}
+    return {
+        str(row["id"]): {k: (str(v) if k.endswith("id") and v else v) for k, v in row.items()}
+        for row in rows
+    }
 
 
-def assert_equal_to_onec(base: EmulatorBase, contract: Contract, entity: str,
-                         physically_deleted: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def assert_equal_to_onec(
+    base: EmulatorBase, contract: Contract, entity: str, physically_deleted: set[str] = frozenset()
+) -> None:  # type: ignore[assignment]
     expected = onec_rows(base, contract, entity)
     actual = app_rows(contract, entity)
     flag = contract.entities[entity].deletion_flag

@@ -105,14 +105,15 @@ async def test_interrupted_run_resumes_from_checkpoint(
     database_url: str, onec_base: EmulatorBase, onec_transport: httpx2.AsyncBaseTransport
 ) -> None:
     contract = demo_contract(database_url, page_size=50)
-    with pytest.raises(Exception, match="network down|unreachable"):
+    with pytest.raises(Exception, match=r"network down|unreachable"):
         await run_sync(contract, ["products"], transport=FailingAfter(onec_transport, 5))
     database = Database(contract)
     with database.engine.connect() as conn:
         run = conn.execute(sa.select(database.state.runs)).mappings().one()
         checkpoint = conn.execute(sa.select(database.state.checkpoints)).mappings().one()
-        written = conn.execute(sa.select(sa.func.count()).select_from(
-            database.tables["products"])).scalar_one()
+        written = conn.execute(
+            sa.select(sa.func.count()).select_from(database.tables["products"])
+        ).scalar_one()
     database.dispose()
     assert run["status"] == "failed"
     assert checkpoint["cursor"] is not None
@@ -130,7 +131,9 @@ async def test_bad_row_goes_to_dead_letters_and_the_rest_syncs(
     database_url: str, onec_base: EmulatorBase, onec_transport: httpx2.AsyncBaseTransport
 ) -> None:
     contract = demo_contract(database_url)
-    victim = onec_base.query(f'SELECT "Ref_Key" FROM "{ITEMS_SET}" WHERE "IsFolder" = 0 LIMIT 1')[0][0]
+    victim = onec_base.query(f'SELECT "Ref_Key" FROM "{ITEMS_SET}" WHERE "IsFolder" = 0 LIMIT 1')[
+        0
+    ][0]
     onec_base.update_object(ITEMS_SET, victim, {"Description": "Соль\x02поваренная"})
 
     [result] = await run_sync(contract, ["products"], transport=onec_transport)

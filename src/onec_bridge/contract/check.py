@@ -120,7 +120,7 @@ class _Checker:
         if entity_type is None:
             self.report((*base, "source", "odata"),
                         f"unknown entity set `{set_name}`: $metadata has no such set",
-                        _closest(set_name, list(self.schema.entity_sets)) or _NOT_PUBLISHED)
+                        _closest_set(set_name, list(self.schema.entity_sets)) or _NOT_PUBLISHED)
             return None
         owner = _owner_of_tabular_set(self.schema, entity_type)
         navigation = {nav.name: nav for nav in self.schema.entity_types[entity_type].navigation}
@@ -309,6 +309,17 @@ def _suggested_key(entity: Entity, key: tuple[str, ...]) -> str:
         return f"key: [{', '.join(str(part) for part in parts)}]"
     unmapped = [part for part in key if part not in by_source and not part.endswith("_Type")]
     return f"map {', '.join(unmapped)} to columns and list them under `key:`"
+
+
+def _closest_set(set_name: str, sets: list[str]) -> str | None:
+    """A set of the same kind with a close name, else one of any kind with a very close name."""
+    kind, _, name = set_name.partition("_")
+    same_kind = _closest(set_name, [item for item in sets if item.startswith(f"{kind}_")])
+    if same_kind:
+        return same_kind
+    by_name = {item.partition("_")[2]: item for item in sets}
+    matches = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.8)
+    return f"did you mean `{by_name[matches[0]]}`?" if matches else None
 
 
 def _closest(word: str, candidates: list[str]) -> str | None:

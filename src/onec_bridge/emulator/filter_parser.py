@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from onec_bridge.emulator.errors import ODataError, bad_option
 from onec_bridge.emulator.filter_ast import (
@@ -102,7 +103,7 @@ def _number_literal(text: str) -> Literal:
     body = text.rstrip("MmDdLlFf")
     if text[-1:] in ("L", "l") or re.fullmatch(r"-?\d+", body):
         return Literal(int(body), EdmType.INT64)
-    return Literal(float(body), EdmType.DOUBLE)
+    return Literal(Decimal(body), EdmType.DOUBLE)  # exact digits, as 1C's numbers are
 
 
 class _Parser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from onec_bridge.emulator.errors import ODataError, bad_option
@@ -116,6 +117,8 @@ def _compile_literal(expr: Any, scope: _Scope) -> SqlExpr:
     if literal.type is None:
         return SqlExpr("NULL", (), None, is_null=True)
     value = int(literal.value) if literal.type is EdmType.BOOLEAN else literal.value
+    if isinstance(value, Decimal):  # SQLite stores Edm.Double as REAL
+        value = float(value)
     return SqlExpr("?", (value,), literal.type)
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from onec_bridge.emulator.errors import ODataError
@@ -126,4 +127,6 @@ def _key_literal_value(entity_set: EntitySet, name: str, literal: Literal) -> An
     prop = entity_set.get_property(name)
     if prop is not None and prop.type is EdmType.BOOLEAN:
         return int(bool(literal.value))
+    if isinstance(literal.value, Decimal):  # SQLite stores Edm.Double as REAL
+        return float(literal.value)
     return literal.value

@@ -253,7 +253,9 @@ def error_from_response(
     hint = ONEC_CODE_HINTS.get(code or "") or error_class.default_hint
     if status == 401:
         # 1C answers a wrong password and missing rights alike; name both causes
-        hint = f"{OneCAuthError.default_hint} {hint}" if hint != OneCAuthError.default_hint else hint
+        hint = (
+            f"{OneCAuthError.default_hint} {hint}" if hint != OneCAuthError.default_hint else hint
+        )
     text = _clean_message(message or "") or "1C returned an error without a message"
     return error_class(text, status=status, code=code, url=safe_url, hint=hint)
 

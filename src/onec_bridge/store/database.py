@@ -10,9 +10,14 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from onec_bridge.contract.model import Contract
 from onec_bridge.store.destination import destination_table
+from onec_bridge.store.migrate import ChangeKind, SchemaChange, evolve_tables
 from onec_bridge.store.state import StateTables, state_tables
+from onec_bridge.store.state_migrate import upgrade_state
 
 __all__ = ["Database", "DatabaseUnavailable"]
+
+
+_SCHEMA_LOCK_KEY = 0x0EC0B41D6E  # pg advisory lock serializing schema changes
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -24,6 +29,7 @@ class Database:
 
     def __init__(self, contract: Contract) -> None:
         self.url = contract.database.url
+        self.state_prefix = contract.database.state_prefix
         self.engine = _create_engine(self.url)
         self.metadata = sa.MetaData()
         self.state: StateTables = state_tables(self.metadata, contract.database.state_prefix)
@@ -40,14 +46,40 @@ class Database:
     def safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
-    def create_schema(self) -> None:
+    def create_schema(self, *, force_schema: bool = False) -> list[SchemaChange]:
+        """Upgrade the bridge state (alembic) and evolve destination tables toward the contract.
+
+        One transaction (DDL is transactional on PostgreSQL, where concurrent callers also
+        queue on an advisory lock). Raises ``SchemaConflict`` for a change that can lose data
+        unless ``force_schema``; returns the changes made.
+        """
         try:
-            self.metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
+                upgrade_state(conn, self.state_prefix)
+                changes = evolve_tables(conn, list(self.tables.values()), force=force_schema)
+                self._forget_emptied(conn, changes)
         except OperationalError as exc:
             raise DatabaseUnavailable(
                 f"cannot open the app database {self.safe_url}: {exc.orig}. "
                 "Check DATABASE_URL (or `database.url` in the contract) and that the server runs."
             ) from None
+        return changes
+
+    def _forget_emptied(self, conn: sa.Connection, changes: list[SchemaChange]) -> None:
+        """A table created or recreated empty must be loaded afresh: drop its row versions
+        and checkpoint, or an incremental run would think its rows are still there."""
+        emptied = {
+            change.table
+            for change in changes
+            if change.kind in (ChangeKind.CREATE_TABLE, ChangeKind.RECREATE_TABLE)
+        }
+        entities = [name for name, table in self.tables.items() if table.name in emptied]
+        if not entities:
+            return
+        for table in (self.state.row_versions, self.state.checkpoints):
+            conn.execute(table.delete().where(table.c.entity.in_(entities)))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -20,6 +20,7 @@ def destination_table(metadata: sa.MetaData, table_name: str, entity: Entity) ->
             primary_key=name in entity.key,
             nullable=spec.nullable and name not in entity.key,
             index=bool(spec.references),
+            info={"contract_type": spec.resolved_type},
         )
         for name, spec in entity.fields.items()
     ]

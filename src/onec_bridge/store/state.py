@@ -1,7 +1,9 @@
-"""Bridge state tables: runs, checkpoints, per-row versions, dead letters.
+"""Bridge state tables: runs, checkpoints, per-row versions, dead letters, entity locks.
 
 They live in the app database under a prefix (``onec_bridge_`` by default) so
 that a page of rows and the checkpoint covering it commit in one transaction.
+This is the model; the tables are created and upgraded by the alembic revisions
+in ``store/migrations/`` (see ``store/state_migrate.py``), which must match it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class StateTables:
     checkpoints: sa.Table
     row_versions: sa.Table
     dead_letters: sa.Table
+    locks: sa.Table
 
 
 def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTables:
@@ -70,4 +73,14 @@ def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTa
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    return StateTables(metadata, runs, checkpoints, row_versions, dead_letters)
+    locks = sa.Table(
+        f"{prefix}locks",
+        metadata,
+        sa.Column("entity", sa.String(200), primary_key=True),
+        sa.Column("owner", sa.String(64), nullable=False),
+        sa.Column("host", sa.String(255), nullable=False),
+        sa.Column("pid", sa.Integer, nullable=False),
+        sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    return StateTables(metadata, runs, checkpoints, row_versions, dead_letters, locks)
