@@ -16,7 +16,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -178,7 +178,7 @@ def test_type_mismatch_names_both_types_and_the_fix(
     path, problems = check(tmp_path, text, schema)
     problem = only_problem(problems)
     assert f"is {edm} in $metadata" in problem.message
-    assert f"a {column_type} column" in problem.message
+    assert f"column type {column_type} cannot hold" in problem.message
     assert problem.suggestion == f"use type: {fix}"
     assert problem.path.endswith(".type")
     assert_at(problem, path, text, new, "type")

@@ -57,6 +57,13 @@ def sync(
     contract: ContractOption = [Path("contract.yaml")],  # noqa: B006 - typer reads the default
     all_entities: Annotated[bool, typer.Option("--all", help="every 1C-mastered entity")] = False,
     full: Annotated[bool, typer.Option("--full", help="re-read and rewrite everything")] = False,
+    force_schema: Annotated[
+        bool,
+        typer.Option(
+            "--force-schema",
+            help="apply contract changes that lose data (drop/recreate columns or tables)",
+        ),
+    ] = False,
 ) -> None:
     """Pull entities from 1C into the app database (incremental unless --full)."""
     configure_logging()
@@ -66,7 +73,14 @@ def sync(
         correlation_id = new_correlation_id()
         with progress_bars(console) as progress:
             results = asyncio.run(
-                run_sync(loaded, names, full=full, correlation_id=correlation_id, progress=progress)
+                run_sync(
+                    loaded,
+                    names,
+                    full=full,
+                    correlation_id=correlation_id,
+                    progress=progress,
+                    force_schema=force_schema,
+                )
             )
         console.print(summary_table(results, f"sync {correlation_id}"))
 

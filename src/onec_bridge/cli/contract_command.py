@@ -1,8 +1,8 @@
 """`onec-bridge contract check|init`: check a contract against 1C, scaffold one from $metadata.
 
-    onec-bridge contract check contract.yaml --metadata saved-metadata.xml
-    onec-bridge contract init --from-metadata saved-metadata.xml --only Catalog_Номенклатура
-    ONEC_USER=… ONEC_PASSWORD=… onec-bridge contract init --from-metadata http://host/trade
+onec-bridge contract check contract.yaml --metadata saved-metadata.xml
+onec-bridge contract init --from-metadata saved-metadata.xml --only Catalog_Номенклатура
+ONEC_USER=… ONEC_PASSWORD=… onec-bridge contract init --from-metadata http://host/trade
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from onec_bridge.contract.check import check_against_metadata
 from onec_bridge.contract.errors import ContractError, ContractProblem
 from onec_bridge.contract.loader import load_contract_with_origins
 from onec_bridge.contract.scaffold import scaffold_contract
+from onec_bridge.logs import configure_logging
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.onec.errors import OneCError
 from onec_bridge.onec.metadata import Schema, parse_metadata
@@ -45,21 +46,32 @@ console = Console(soft_wrap=True)
 @contract_app.command("check")
 def check(
     files: Annotated[list[Path], typer.Argument(help="contract YAML file(s), merged in order")],
-    metadata: Annotated[Path | None, typer.Option(
-        "--metadata", help="saved $metadata XML; without it the contract's 1C is asked",
-        exists=True, dir_okay=False)] = None,
-    offline: Annotated[bool, typer.Option(
-        "--offline", help="validate the file only; do not contact 1C")] = False,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            help="saved $metadata XML; without it the contract's 1C is asked",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="validate the file only; do not contact 1C")
+    ] = False,
 ) -> None:
     """Validate contract files; against $metadata when available. Exit 2 on problems."""
+    configure_logging(level="ERROR")
     with friendly_errors(console):
         try:
             contract, origins = load_contract_with_origins(files)
         except ContractError as exc:
             _fail_with(exc.problems)
         schema, note = _schema_for_check(contract.onec, metadata, offline)
-        problems = [] if schema is None else check_against_metadata(
-            contract, origins, schema, default_file=str(files[-1]))
+        problems = (
+            []
+            if schema is None
+            else check_against_metadata(contract, origins, schema, default_file=str(files[-1]))
+        )
     if problems:
         _fail_with(problems)
     checked = f"{len(contract.entities)} entities"
@@ -71,36 +83,58 @@ def check(
 
 @contract_app.command("init")
 def init(
-    from_metadata: Annotated[str, typer.Option(
-        "--from-metadata", envvar="ONEC_URL",
-        help="saved $metadata file, or a 1C publication URL (login from ONEC_USER/ONEC_PASSWORD)")],
-    only: Annotated[list[str] | None, typer.Option(
-        "--only", help="entity set to include, e.g. Catalog_Номенклатура (repeat)")] = None,
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", help="file to write; '-' prints to the terminal"
-    )] = Path("contract.yaml"),
-    rename: Annotated[list[str] | None, typer.Option(
-        "--rename", help="1C name=English name, e.g. Номенклатура=product (repeat)")] = None,
-    no_dictionary: Annotated[bool, typer.Option(
-        "--no-dictionary", help="transliterate every word; skip the built-in dictionary")] = False,
+    from_metadata: Annotated[
+        str,
+        typer.Option(
+            "--from-metadata",
+            envvar="ONEC_URL",
+            help="saved $metadata file, or a 1C publication URL "
+            "(login from ONEC_USER/ONEC_PASSWORD)",
+        ),
+    ],
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="entity set to include, e.g. Catalog_Номенклатура (repeat)"),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="file to write; '-' prints to the terminal")
+    ] = Path("contract.yaml"),
+    rename: Annotated[
+        list[str] | None,
+        typer.Option("--rename", help="1C name=English name, e.g. Номенклатура=product (repeat)"),
+    ] = None,
+    no_dictionary: Annotated[
+        bool,
+        typer.Option(
+            "--no-dictionary", help="transliterate every word; skip the built-in dictionary"
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
 ) -> None:
     """Write a contract skeleton from a live 1C or a saved $metadata."""
+    configure_logging(level="ERROR")
     with friendly_errors(console):
         overrides = _parse_renames(rename or [])
         if str(output) != "-" and output.exists() and not force:
             raise ValueError(f"{output} exists; pass --force to overwrite or --output another file")
         schema, label, root = _schema_for_init(from_metadata)
-        text = scaffold_contract(schema, only or None, overrides,
-                                 use_dictionary=not no_dictionary, onec_url=root,
-                                 source_label=label)
+        text = scaffold_contract(
+            schema,
+            only or None,
+            overrides,
+            use_dictionary=not no_dictionary,
+            onec_url=root,
+            source_label=label,
+        )
     if str(output) == "-":
         typer.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
     entities = len(YAML(typ="safe").load(text)["entities"])
-    console.print(f"[green]wrote[/] {escape(str(output))}: {entities} entities from "
-                  f"{escape(label)}\nnext: onec-bridge contract check {escape(str(output))}")
+    console.print(
+        f"[green]wrote[/] {escape(str(output))}: {entities} entities from "
+        f"{escape(label)}\nnext: onec-bridge contract check {escape(str(output))}"
+    )
 
 
 def publication_root(url: str) -> str:
@@ -112,11 +146,14 @@ def publication_root(url: str) -> str:
 
 def fetch_schema(settings: OneCSettings) -> Schema:
     """``$metadata`` of a live 1C, with a short retry budget."""
-    quick = settings.model_copy(update={
-        "connect_timeout": min(settings.connect_timeout, CHECK_CONNECT_TIMEOUT),
-        "resilience": settings.resilience.model_copy(
-            update={"retry_attempts": CHECK_RETRY_ATTEMPTS}),
-    })
+    quick = settings.model_copy(
+        update={
+            "connect_timeout": min(settings.connect_timeout, CHECK_CONNECT_TIMEOUT),
+            "resilience": settings.resilience.model_copy(
+                update={"retry_attempts": CHECK_RETRY_ATTEMPTS}
+            ),
+        }
+    )
 
     async def fetch() -> Schema:
         async with OneCClient(quick) as client:
@@ -135,8 +172,10 @@ def _schema_for_check(
     try:
         return fetch_schema(settings), f"live {settings.url}"
     except (OneCError, OSError) as exc:
-        return None, (f"1C at {settings.url} is unreachable ({exc}); checked the file only, "
-                      "not against $metadata (pass --metadata SAVED.xml to check offline)")
+        return None, (
+            f"1C at {settings.url} is unreachable ({exc}); checked the file only, "
+            "not against $metadata (pass --metadata SAVED.xml to check offline)"
+        )
 
 
 def _schema_for_init(source: str) -> tuple[Schema, str, str | None]:
@@ -146,8 +185,7 @@ def _schema_for_init(source: str) -> tuple[Schema, str, str | None]:
         if not user:
             raise ValueError("set ONEC_USER (and ONEC_PASSWORD) to read $metadata from a live 1C")
         root = publication_root(source)
-        settings = OneCSettings(url=root, user=user,
-                                password=os.environ.get("ONEC_PASSWORD", ""))
+        settings = OneCSettings(url=root, user=user, password=os.environ.get("ONEC_PASSWORD", ""))
         return fetch_schema(settings), f"{settings.odata_root}/$metadata", root
     path = Path(source)
     if not path.is_file():
@@ -160,8 +198,10 @@ def _parse_renames(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         onec_name, sep, english = pair.partition("=")
         if not sep or not onec_name.strip() or not english.strip():
-            raise ValueError(f"--rename {pair!r}: write it as 1C name=English name, "
-                             "e.g. --rename Номенклатура=product")
+            raise ValueError(
+                f"--rename {pair!r}: write it as 1C name=English name, "
+                "e.g. --rename Номенклатура=product"
+            )
         overrides[onec_name.strip()] = english.strip()
     return overrides
 

@@ -13,12 +13,15 @@ from onec_bridge.contract.errors import ContractError
 from onec_bridge.logs import redact
 from onec_bridge.onec.errors import OneCAuthError, OneCError, OneCUnavailable
 from onec_bridge.store.database import DatabaseUnavailable
+from onec_bridge.store.locks import EntityLocked
+from onec_bridge.store.migrate import SchemaConflict
 
-__all__ = ["EXIT_CONFIG", "EXIT_ONEC", "friendly_errors"]
+__all__ = ["EXIT_CONFIG", "EXIT_LOCKED", "EXIT_ONEC", "friendly_errors"]
 
 EXIT_CONFIG = 2
 EXIT_ONEC = 3
 EXIT_DATABASE = 4
+EXIT_LOCKED = 5
 
 
 @contextmanager
@@ -35,6 +38,10 @@ def friendly_errors(console: Console) -> Iterator[None]:
         _fail(console, f"1C request failed: {exc}", EXIT_ONEC)
     except DatabaseUnavailable as exc:
         _fail(console, str(exc), EXIT_DATABASE)
+    except SchemaConflict as exc:
+        _fail(console, str(exc), EXIT_CONFIG)
+    except EntityLocked as exc:
+        _fail(console, str(exc), EXIT_LOCKED)
     except (KeyError, ValueError) as exc:
         text = exc.args[0] if exc.args else str(exc)
         _fail(console, str(text), EXIT_CONFIG)

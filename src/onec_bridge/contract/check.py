@@ -170,8 +170,8 @@ class _Checker:
         type_path = (*path, "type") if spec.type else path
         if not accepts(prop.type, column_type):
             self.report(type_path,
-                        f"`{spec.source}` is {prop.type} in $metadata; a {column_type} column "
-                        "cannot hold every value of it",
+                        f"`{spec.source}` is {prop.type} in $metadata; column type "
+                        f"{column_type} cannot hold every value of it",
                         f"use type: {default_column_type(prop.type)}")
         else:
             self._check_length(type_path, spec.source, prop, column_type)
