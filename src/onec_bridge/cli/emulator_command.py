@@ -17,6 +17,7 @@ from onec_bridge.emulator import (
     run_in_thread,
 )
 from onec_bridge.emulator.fault_plan import FaultPlan
+from onec_bridge.emulator.loyalty import demo_http_services
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USER", "serve", "start_demo_emulator"]
 
@@ -34,7 +35,9 @@ def start_demo_emulator(
     faults: str | None = None,
     seed: int = 1,
 ) -> tuple[EmulatorBase, ServerHandle]:
-    """Open (or generate) a demo base and serve it; returns the base and the server handle."""
+    """Open (or generate) a demo base and serve it; returns the base and the server handle.
+
+    The demo loyalty HTTP service is mounted at ``{url}/hs/loyalty/…`` (same Basic auth)."""
     base = EmulatorBase.open(base_file, configuration=demo_configuration())
     generate_demo_base(base, items=items, seed=seed)
     settings = EmulatorSettings(
@@ -42,6 +45,7 @@ def start_demo_emulator(
         users={DEMO_USER: DEMO_PASSWORD},
         admin=True,
         faults=FaultPlan.parse(faults) if faults else None,
+        hs_app=demo_http_services(base),
     )
     handle = run_in_thread(create_app(base, settings), host=host, port=port)
     return base, handle

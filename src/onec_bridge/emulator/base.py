@@ -7,6 +7,7 @@ from onec_bridge.emulator.demo_data import (
     insert_demo_items,
     modify_demo_items,
 )
+from onec_bridge.emulator.exchange_plan import ensure_exchange_nodes
 from onec_bridge.emulator.storage import BaseMismatchError, BaseStorage
 
 __all__ = ["BaseMismatchError", "EmulatorBase", "generate_demo_base"]
@@ -33,3 +34,4 @@ class EmulatorBase(BaseStorage):
 def generate_demo_base(base: BaseStorage, items: int = 10_000, seed: int = 1) -> None:
     """Fill ``base`` with the demo data set; deterministic, idempotent for the same arguments."""
     generate_demo_data(base, items, seed)
+    ensure_exchange_nodes(base)

@@ -1,5 +1,8 @@
 """Deterministic demo data: units and a hierarchical item catalog with 1C's rough edges.
 
+The trade + loyalty sets (prices, stock, counterparties, documents) come after the
+items from their own RNG (``demo_trade``), so the items stay identical per seed.
+
 Same ``items`` and ``seed`` give the same base, byte for byte: GUIDs come from a
 seeded generator, never from the clock. Rough edges on purpose: ~2 % folders,
 ~15 % of items at the top level (empty ``Parent_Key``), ~3 % deletion marks, empty
@@ -14,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from onec_bridge.emulator.demo_config import ITEMS_SET, UNITS_SET
+from onec_bridge.emulator.demo_trade import generate_trade_data
 from onec_bridge.emulator.storage import BaseMismatchError, BaseStorage
 from onec_bridge.emulator.values import new_uuid1, pad_fixed
 from onec_bridge.mapping.onec_values import EMPTY_DATE, EMPTY_GUID
@@ -171,8 +175,11 @@ def generate_demo_data(base: BaseStorage, items: int, seed: int) -> None:
     folder_rows = _folder_rows(rng, max(1, items // 50) if items else 0)
     folders = base.insert_objects(ITEMS_SET, folder_rows)
     rows = _item_rows(rng, len(folders) + 1, items, folders, units)
+    elements: list[tuple[str, float]] = []
     while chunk := [row for _, row in zip(range(_CHUNK), rows, strict=False)]:
         base.insert_objects(ITEMS_SET, chunk)
+        elements += [(row["Ref_Key"], row["ЦенаПродажи"]) for row in chunk]
+    generate_trade_data(base, elements, seed)
     base.meta_set("demo_generated", wanted)
 
 

@@ -3,11 +3,12 @@
 ``GET products|customers|inventory`` list rows of the configured sets (JSON, in
 the OData wire form; ``?limit=&offset=`` page them). ``POST transactions`` takes
 ``{"id": "<transaction id>", "customer": "<Ref_Key>", "amount": 150.0,
-"points": 15}``, creates a loyalty-operation document, posts it, and answers 201
-``{"Ref_Key": …}``. The same ``id`` again → 409 with the existing ``Ref_Key``
-(the idempotency a push relies on); unknown customer → 404; a bad payload → 400
-naming the field. Transaction ids are remembered in the base itself, so they
-survive restarts like the documents do.
+"points": 15}``, creates a loyalty-operation document, posts it (``posting``), and
+answers 201 ``{"Ref_Key": …}``. The same ``id`` again → 409 with the existing
+``Ref_Key`` (the idempotency a push relies on); unknown customer → 404; a bad payload
+→ 400 naming the field. The id is the document's ``ИдентификаторТранзакции``, so it
+survives restarts like the documents do (the demo's generated operations use
+``demo-000001``…). ``demo_http_services(base)`` is the router the demo app mounts.
 """
 
 from __future__ import annotations
@@ -16,16 +17,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from onec_bridge.emulator.hs import HsHandler, HsRequest, HsResponse, HttpService
+from onec_bridge.emulator.hs import (
+    HsHandler,
+    HsRequest,
+    HsResponse,
+    HttpService,
+    HttpServicesRouter,
+)
+from onec_bridge.emulator.posting import post_document
 from onec_bridge.emulator.sql_names import quote
 from onec_bridge.emulator.storage import BaseStorage
 from onec_bridge.mapping.onec_values import format_onec_datetime
 
-__all__ = ["DEFAULT_PAGE", "LOYALTY_ROOT", "LoyaltySets", "loyalty_service"]
+__all__ = [
+    "DEFAULT_PAGE",
+    "LOYALTY_ROOT",
+    "LoyaltySets",
+    "demo_http_services",
+    "loyalty_service",
+]
 
 LOYALTY_ROOT = "loyalty"
 DEFAULT_PAGE = 1000
-_TRANSACTION_META = "loyalty.transaction."
 _GUID_LENGTH = 36
 
 
@@ -86,7 +99,7 @@ def create_transaction(base: BaseStorage, sets: LoyaltySets, request: HsRequest)
     document_set = base.entity_set(sets.transactions)
     if document_set is None or base.entity_set(sets.customers) is None:
         return HsResponse.text(500, f"В конфигурации нет {sets.transactions} или {sets.customers}")
-    existing = base.meta_get(_TRANSACTION_META + payload["id"])
+    existing = _recorded(base, sets, payload["id"])
     if existing is not None:
         return HsResponse.json(409, {"Ref_Key": existing, "error": "transaction already recorded"})
     if base.get(sets.customers, payload["customer"]) is None:
@@ -101,9 +114,30 @@ def create_transaction(base: BaseStorage, sets: LoyaltySets, request: HsRequest)
     known = {name: value for name, value in values.items() if document_set.get_property(name)}
     (ref_key,) = base.insert_objects(sets.transactions, [known])
     if document_set.get_property("Posted") is not None:
-        base.update_object(sets.transactions, ref_key, {"Posted": 1})
-    base.meta_set(_TRANSACTION_META + payload["id"], ref_key)
+        post_document(base, sets.transactions, ref_key)
     return HsResponse.json(201, {"Ref_Key": ref_key})
+
+
+def _recorded(base: BaseStorage, sets: LoyaltySets, transaction_id: str) -> str | None:
+    """The document already recorded for this transaction id (the base is the memory)."""
+    document_set = base.entity_set(sets.transactions)
+    if document_set is None or document_set.get_property(sets.transaction_id_attribute) is None:
+        return None
+    found = base.scalar(
+        f'SELECT "Ref_Key" FROM {quote(sets.transactions)} '
+        f"WHERE {quote(sets.transaction_id_attribute)} = ? ORDER BY rowid LIMIT 1",
+        (transaction_id,),
+    )
+    return None if found is None else str(found)
+
+
+def demo_http_services(base: BaseStorage) -> HttpServicesRouter | None:
+    """``/hs/loyalty`` over ``base`` when its configuration has the loyalty sets, else None."""
+    sets = LoyaltySets()
+    needed = (sets.products, sets.customers, sets.transactions)
+    if any(base.entity_set(name) is None for name in needed):
+        return None
+    return HttpServicesRouter([loyalty_service(base, sets)])
 
 
 def _validated(request: HsRequest) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from onec_bridge.emulator.model import Configuration, EntitySet, ObjectKind, Property
+from onec_bridge.emulator.virtual_metadata import virtual_table_metadata
 from onec_bridge.mapping.onec_values import EDM_NAMESPACE
 
 __all__ = ["METADATA_CONTENT_TYPE", "metadata_document"]
@@ -141,6 +142,9 @@ def metadata_document(configuration: Configuration, padding_bytes: int = 0) -> b
             name = escape(f"{entity_set.name}_{section.name}")
             container.append(f'<EntitySet Name="{name}" EntityType="{_NS}.{name}"/>')
     functions = [f for s in configuration.entity_sets for f in _function_imports(s)]
+    virtual_types, virtual_functions = virtual_table_metadata(configuration)
+    schema += virtual_types
+    functions += virtual_functions
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<edmx:Edmx xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" Version="1.0">'

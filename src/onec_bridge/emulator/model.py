@@ -16,6 +16,7 @@ __all__ = [
     "EntitySet",
     "ObjectKind",
     "Property",
+    "RegisterSpec",
     "TabularSection",
 ]
 
@@ -79,6 +80,20 @@ class TabularSection:
 
 
 @dataclass(frozen=True, slots=True)
+class RegisterSpec:
+    """What a register's virtual tables need: dimension and resource property names.
+
+    ``balance`` is False for a turnover-kind accumulation register; ``periodic`` is False
+    for an information register without ``Period``.
+    """
+
+    dimensions: tuple[str, ...]
+    resources: tuple[str, ...]
+    periodic: bool = True
+    balance: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class EntitySet:
     """An entity set such as ``Catalog_Номенклатура`` with its key and properties."""
 
@@ -91,6 +106,7 @@ class EntitySet:
     code_length: int = 0
     number_length: int = 0
     hierarchical: bool = False
+    register: RegisterSpec | None = None
     _by_name: dict[str, Property] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from onec_bridge.emulator.base import EmulatorBase
+from onec_bridge.emulator.document_actions import ACTIONS, handle_document_action
 from onec_bridge.emulator.error_bodies import error_body
 from onec_bridge.emulator.errors import ODataError, internal_error, unknown_entity_set
+from onec_bridge.emulator.exchange_plan import EXCHANGE_ACTIONS, exchange_action
 from onec_bridge.emulator.metadata_xml import METADATA_CONTENT_TYPE, metadata_document
 from onec_bridge.emulator.model import EntitySet
 from onec_bridge.emulator.negotiation import ResponseFormat, choose_format
@@ -25,6 +27,8 @@ from onec_bridge.emulator.replies import Reply
 from onec_bridge.emulator.request_context import RequestContext
 from onec_bridge.emulator.resource_path import Segment, bad_url, parse_key, split_path
 from onec_bridge.emulator.settings import EmulatorSettings
+from onec_bridge.emulator.tabular_rows import find_tabular_set, handle_tabular_set
+from onec_bridge.emulator.virtual_tables import get_virtual_table, is_virtual_table_call
 from onec_bridge.emulator.write_handlers import create_entity, delete_entity, update_entity
 
 __all__ = ["ODataService"]
@@ -74,8 +78,17 @@ class ODataService:
         if head.name == "$metadata" and not rest:
             _require_method(ctx, "GET")
             return Reply(200, self._metadata(), METADATA_CONTENT_TYPE)
+        if head.name in EXCHANGE_ACTIONS and head.args is None and not rest:
+            _require_method(ctx, "POST")
+            return exchange_action(ctx, head.name)
+        if head.args is None and len(rest) == 1 and is_virtual_table_call(rest[0].name):
+            _require_method(ctx, "GET")
+            return await get_virtual_table(ctx, head.name, rest[0].name, rest[0].args)
         entity_set = self.base.entity_set(head.name)
         if entity_set is None:
+            rows_set = find_tabular_set(self.base.configuration, head.name)
+            if rows_set is not None:
+                return handle_tabular_set(ctx, rows_set, head, rest)
             raise unknown_entity_set(head.name)
         if head.args is None and not rest:
             return await self._collection(ctx, entity_set)
@@ -84,6 +97,9 @@ class ODataService:
             return get_count(ctx, entity_set)
         if head.args is not None and not rest:
             return self._entity(ctx, entity_set, parse_key(entity_set, head.args))
+        if head.args is not None and len(rest) == 1 and rest[0].name in ACTIONS:
+            key = parse_key(entity_set, head.args)
+            return handle_document_action(ctx, entity_set, key, rest[0].name)
         raise bad_url(f"ресурс '{'/'.join(s.name for s in segments)}' не поддерживается")
 
     def _metadata(self) -> bytes:

@@ -11,6 +11,7 @@ from onec_bridge.emulator.replies import Reply
 from onec_bridge.emulator.request_context import RequestContext
 from onec_bridge.emulator.selection import selected_properties
 from onec_bridge.emulator.sql_names import quote
+from onec_bridge.emulator.tabular_rows import attach_sections
 from onec_bridge.emulator.wire_atom import (
     ATOM_CONTENT_TYPE,
     ATOM_ENTRY_CONTENT_TYPE,
@@ -68,10 +69,21 @@ async def get_collection(ctx: RequestContext, entity_set: EntitySet) -> Reply:
     if ctx.fmt.is_json:
         shape = ctx.base.shape(entity_set.name)
         rows = [shape.to_wire(row, selected) for row in page.rows]
+        _with_sections(ctx, entity_set, page.rows, rows)
         body = json_collection(ctx.fmt, ctx.root_url, entity_set.name, rows, page.total)
         return Reply(200, body, JSON_CONTENT_TYPE)
-    entries = (_atom_entry(ctx, entity_set, row, selected) for row in page.rows)
+    entries = [_atom_entry(ctx, entity_set, row, selected) for row in page.rows]
+    _with_sections(ctx, entity_set, page.rows, [entry.row for entry in entries])
     return Reply(200, atom_feed(ctx.root_url, entries, page.total), ATOM_CONTENT_TYPE)
+
+
+def _with_sections(
+    ctx: RequestContext, entity_set: EntitySet, rows: list[Any], wire: list[dict[str, Any]]
+) -> None:
+    """Tabular sections inline (``Товары``: [...]) unless ``$select`` leaves them out."""
+    if entity_set.tabular_sections and rows:
+        refs = [str(row[0]) for row in rows]
+        attach_sections(ctx.base, entity_set, ctx.options.select, refs, wire)
 
 
 def get_count(ctx: RequestContext, entity_set: EntitySet) -> Reply:
@@ -100,9 +112,11 @@ def entity_reply(
     selected = selected_properties(entity_set, ctx.options.select)
     if ctx.fmt.is_json:
         wire = ctx.base.shape(entity_set.name).to_wire(row, selected)
+        _with_sections(ctx, entity_set, [row], [wire])
         body = json_entity(ctx.fmt, ctx.root_url, entity_set.name, wire)
         return Reply(status, body, JSON_CONTENT_TYPE, headers or {})
     entry = _atom_entry(ctx, entity_set, row, selected)
+    _with_sections(ctx, entity_set, [row], [entry.row])
     return Reply(
         status, atom_entry_document(ctx.root_url, entry), ATOM_ENTRY_CONTENT_TYPE, headers or {}
     )

@@ -200,6 +200,31 @@ class BaseStorage:
                 self._connection.execute(f'DELETE FROM {table} WHERE "Ref_Key" = ?', (ref_key,))
             self._register_changes(set_name, [ref_key])
 
+    def replace_rows(
+        self, table: str, match: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
+    ) -> int:
+        """Replace the rows of ``table`` (a register or a tabular-section table) that match
+        ``match`` (column = value) by ``rows`` in one transaction; returns the new row count.
+
+        Used for a recorder's register records and for an object's tabular section; the
+        change is registered under the first ``match`` value (the recorder / owner)."""
+        columns = [row[1] for row in self.query(f"PRAGMA table_info({quote(table)})")]
+        where = " AND ".join(f"{quote(name)} = ?" for name in match)
+        insert = (
+            f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})"
+        )
+        values = [[row.get(column) for column in columns] for row in rows]
+        owner_set = table if self.configuration.entity_set(table) else None
+        with self._lock, self._connection:
+            if match:  # an empty ``match`` only appends (bulk generation)
+                delete = f"DELETE FROM {quote(table)} WHERE {where}"
+                self._connection.execute(delete, list(match.values()))
+                if owner_set is not None:
+                    self._register_changes(owner_set, [str(next(iter(match.values())))])
+            self._connection.executemany(insert, values)
+        return len(values)
+
     def _register_changes(self, set_name: str, ref_keys: Sequence[str]) -> None:
         if set_name.startswith(ObjectKind.EXCHANGE_PLAN.value + "_"):
             return
