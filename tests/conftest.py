@@ -8,8 +8,18 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+import structlog
 
 PG_URL = os.environ.get("ONEC_BRIDGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """A CLI test configures structlog with CliRunner's stream, closed after it; later warnings
+    would write to the closed file. Every test starts from structlog's defaults."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
 
 
 def _postgres_or_skip() -> sa.Engine:

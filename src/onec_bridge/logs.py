@@ -71,6 +71,11 @@ def configure_logging(
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level_name, logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(output),
+        # without an explicit stream, look sys.stderr up per logger: test runners swap it
+        logger_factory=(
+            structlog.PrintLoggerFactory(stream)
+            if stream is not None
+            else lambda *_: structlog.PrintLogger(sys.stderr)
+        ),
         cache_logger_on_first_use=False,
     )

@@ -52,6 +52,8 @@ def converter_for(column_type: str) -> Converter:
 def _uuid(value: Any) -> str | None:
     if value is None or value == "" or value == EMPTY_GUID:
         return None
+    if value.__class__ is str and _GUID.match(value):  # 1C sends lowercase: no copy needed
+        return value
     text = str(value).lower()
     if not _GUID.match(text):
         raise ValueError(f"{value!r} is not a GUID")

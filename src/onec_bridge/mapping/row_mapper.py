@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,23 @@ class RowMapper:
         ]
         self._key_source = entity.key_sources()[0]
         self.source_fields = sorted({spec.source for spec in entity.fields.values()})
+        #: destination column names, in the order of the tuples ``map_tuples`` makes
+        self.columns: tuple[str, ...] = tuple(column for column, _, _ in self._plan)
+        self._to_tuple = _compile_tuple_mapper(self._plan)
+
+    def map_tuples(
+        self, rows: Iterable[dict[str, Any]]
+    ) -> tuple[list[tuple[Any, ...]], list[RejectedRow]]:
+        """Like :meth:`map_rows`, but each row is a tuple in ``self.columns`` order."""
+        mapped: list[tuple[Any, ...]] = []
+        rejected: list[RejectedRow] = []
+        append, to_tuple = mapped.append, self._to_tuple
+        for row in rows:
+            try:
+                append(to_tuple(row))
+            except ValueError as exc:
+                rejected.append(RejectedRow(row.get(self._key_source), self._reason(row, exc), row))
+        return mapped, rejected
 
     def map_rows(self, rows: Iterable[dict[str, Any]]) -> MappedPage:
         mapped: list[dict[str, Any]] = []
@@ -58,3 +75,18 @@ class RowMapper:
             except ValueError as exc:
                 return f"column {column} (1C {source}): {exc}"
         return str(error)
+
+
+def _compile_tuple_mapper(
+    plan: list[tuple[str, str, Converter]],
+) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """One generated function per entity: ``row -> (convert_0(row.get(src_0)), …)``.
+
+    Only the converters and the source names (as ``repr`` literals) enter the
+    generated code, so a field name cannot inject anything."""
+    namespace: dict[str, Any] = {f"c{index}": convert for index, (_, _, convert) in enumerate(plan)}
+    items = "".join(f"c{index}(get({source!r}))," for index, (_, source, _) in enumerate(plan))
+    code = f"def to_tuple(row):\n    get = row.get\n    return ({items})\n"
+    exec(compile(code, "<onec_bridge row mapper>", "exec"), namespace)
+    to_tuple: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["to_tuple"]
+    return to_tuple

@@ -134,13 +134,19 @@ def _table_changes(
     for column in table.columns:
         new_text = _contract_type_text(column, dialect)
         if column.name not in live:
-            changes.append(SchemaChange(ChangeKind.ADD_COLUMN, table.name, column.name, None, new_text))
+            changes.append(
+                SchemaChange(ChangeKind.ADD_COLUMN, table.name, column.name, None, new_text)
+            )
             continue
         old_type = live[column.name]["type"]
         old_shape, new_shape = shape_of(old_type, dialect), shape_of(column.type, dialect)
         if old_shape == new_shape:
             continue
-        kind = ChangeKind.WIDEN_COLUMN if is_widening(old_shape, new_shape) else ChangeKind.RETYPE_COLUMN
+        kind = (
+            ChangeKind.WIDEN_COLUMN
+            if is_widening(old_shape, new_shape)
+            else ChangeKind.RETYPE_COLUMN
+        )
         old_text = render_type(old_type, dialect)
         changes.append(SchemaChange(kind, table.name, column.name, old_text, new_text))
     for name, reflected in live.items():
@@ -194,7 +200,8 @@ def _drop_column(operations: Operations, table_name: str, name: str) -> None:
 
 
 def _log(change: SchemaChange) -> None:
-    fields = {"table": change.table, "column": change.column, "old": change.old, "new": change.new}
+    named = {"table": change.table, "column": change.column, "old": change.old, "new": change.new}
+    fields = {name: value for name, value in named.items() if value is not None}
     if change.kind.destructive:
         log.warning(f"schema.{change.kind.name.lower()}", **fields, hint=change.describe())
     elif change.kind is ChangeKind.ADD_COLUMN:

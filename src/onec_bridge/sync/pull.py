@@ -29,7 +29,9 @@ __all__ = ["ProgressCallback", "PullEngine"]
 log = structlog.get_logger("onec_bridge.sync")
 T = TypeVar("T")
 ProgressCallback = Callable[[str, int, int | None], None]
-_QUEUE_DEPTH = 2
+#: rows committed per transaction at most (whole pages; the last page's cursor is the
+#: checkpoint); bigger batches cost fewer commits and hit indexes in better order
+BATCH_ROWS = 10_000
 
 
 @dataclass
@@ -80,7 +82,10 @@ class PullEngine:
         )
         try:
             total = await self.client.odata.count(plan.entity_set, filter=plan.entity.filter)
-            await self._stream(plan, writer, opened.run_id, opened.cursor, mode, counts, total)
+            assume_new = first_load and not full and not opened.resumed
+            await self._stream(
+                plan, writer, opened.run_id, opened.cursor, mode, counts, total, assume_new
+            )
             counts.add(await self._db(writer.finish_listing, opened.run_id))
             await self._db(writer.close_run, opened.run_id, "succeeded", counts, None)
             result.status = "succeeded"
@@ -110,17 +115,23 @@ class PullEngine:
         mode: str,
         counts: RunCounts,
         total: int | None,
+        assume_new: bool,
     ) -> None:
-        queue: asyncio.Queue[SourcePage | Exception | None] = asyncio.Queue(_QUEUE_DEPTH)
-        reader = asyncio.create_task(self._read(plan, writer, cursor, mode, queue))
+        depth = max(2, BATCH_ROWS // max(1, plan.page_size))
+        queue: asyncio.Queue[SourcePage | Exception | None] = asyncio.Queue(depth)
+        reader = asyncio.create_task(self._read(plan, writer, cursor, mode, queue, assume_new))
         try:
-            while (page := await queue.get()) is not None:
-                if isinstance(page, Exception):
-                    raise page
-                page_counts = await self._db(writer.write_page, run_id, page, counts)
-                counts.add(page_counts)
-                if self.progress:
-                    self.progress(plan.name, counts.read, total)
+            finished = False
+            while not finished:
+                batch, end = await _next_batch(queue)
+                if batch:
+                    page_counts = await self._db(writer.write_pages, run_id, batch, counts)
+                    counts.add(page_counts)
+                    if self.progress:
+                        self.progress(plan.name, counts.read, total)
+                if isinstance(end, Exception):
+                    raise end
+                finished = end is None
             await reader
         finally:
             if not reader.done():
@@ -134,9 +145,13 @@ class PullEngine:
         cursor: Any,
         mode: str,
         queue: asyncio.Queue[SourcePage | Exception | None],
+        assume_new: bool,
     ) -> None:
-        """Producer: list pages, fetch what changed, hand pages to the writer in order."""
-        select = plan.full_select() if mode == "full" else plan.listing_select()
+        """Producer: list pages (a bounded number of requests in flight, never more than the
+        contract's ``resilience.max_concurrency``), fetch what changed, hand pages over in
+        order."""
+        full = mode == "full"
+        select = plan.full_select() if full else plan.listing_select()
         pages = self.client.odata.iter_pages(
             plan.entity_set,
             select=select,
@@ -144,11 +159,15 @@ class PullEngine:
             order_by=plan.order_by,
             page_size=plan.page_size,
             keyset=plan.entity.keyset,
+            max_in_flight=self.client.settings.resilience.max_concurrency,
         )
         try:
             async for listing in pages:
-                page = await self._db(writer.classify, listing, mode == "full" and self.force)
-                if mode != "full" and page.to_fetch:
+                if assume_new:
+                    page = writer.classify(listing, assume_new=True)  # no database work
+                else:
+                    page = await self._db(writer.classify, listing, full and self.force)
+                if not full and page.to_fetch:
                     page.rows = await self.client.odata.get_many(
                         plan.entity_set, page.to_fetch, select=plan.full_select()
                     )
@@ -157,3 +176,21 @@ class PullEngine:
             await queue.put(exc)
             return
         await queue.put(None)
+
+
+async def _next_batch(
+    queue: asyncio.Queue[SourcePage | Exception | None],
+) -> tuple[list[SourcePage], Exception | bool | None]:
+    """Whole pages ready in the queue, up to ``BATCH_ROWS`` rows (at least one page), and
+    what ended the batch: None (end of listing), an exception, or False (more to come)."""
+    batch: list[SourcePage] = []
+    rows = 0
+    item = await queue.get()
+    while True:
+        if item is None or isinstance(item, Exception):
+            return batch, item
+        batch.append(item)
+        rows += item.listed
+        if rows >= BATCH_ROWS or queue.empty():
+            return batch, False
+        item = queue.get_nowait()

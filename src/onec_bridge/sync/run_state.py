@@ -17,12 +17,13 @@ from sqlalchemy.engine import Connection
 
 from onec_bridge.mapping.row_mapper import RejectedRow
 from onec_bridge.store.state import StateTables
-from onec_bridge.store.upsert import upsert_rows
+from onec_bridge.store.upsert import bulk_upsert
 from onec_bridge.sync.counts import RunCounts
 
 __all__ = ["RunState", "StoredVersion"]
 
 _IN_CHUNK = 500
+_VERSION_COLUMNS = ("entity", "row_key", "version", "deleted", "seen_run")
 
 
 @dataclass(frozen=True)
@@ -90,31 +91,41 @@ class RunState:
         return OpenRun(run_id, None, RunCounts(), False)
 
     def stored_versions(self, conn: Connection, keys: Sequence[str]) -> dict[str, StoredVersion]:
+        """Stored version and deleted flag of each of ``keys`` that has one (driver-level query:
+        this runs once per listing page)."""
         table = self.tables.row_versions
+        prepare = conn.dialect.identifier_preparer
+        head = (
+            f"SELECT row_key, version, deleted FROM {prepare.format_table(table)} WHERE entity = "
+        )
         found: dict[str, StoredVersion] = {}
+        postgres = conn.dialect.name == "postgresql"
         for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start : start + _IN_CHUNK]
-            query = sa.select(table.c.row_key, table.c.version, table.c.deleted).where(
-                table.c.entity == self.entity, table.c.row_key.in_(chunk)
-            )
-            for row_key, version, deleted in conn.execute(query):
+            chunk = list(keys[start : start + _IN_CHUNK])
+            if postgres:
+                result = conn.exec_driver_sql(
+                    head + "%s AND row_key = ANY(%s)", (self.entity, chunk)
+                )
+            else:
+                marks = ",".join("?" * len(chunk))
+                result = conn.exec_driver_sql(
+                    f"{head}? AND row_key IN ({marks})", (self.entity, *chunk)
+                )
+            for row_key, version, deleted in result:
                 found[row_key] = StoredVersion(version, bool(deleted))
         return found
 
     def record_versions(
         self, conn: Connection, run_id: int, versions: Iterable[tuple[str, str | None, bool]]
     ) -> None:
-        rows = [
-            {
-                "entity": self.entity,
-                "row_key": key,
-                "version": version,
-                "deleted": deleted,
-                "seen_run": run_id,
-            }
-            for key, version, deleted in versions
-        ]
-        upsert_rows(conn, self.tables.row_versions, rows)
+        """Upsert ``(key, version, deleted)`` with ``seen_run = run_id``, one statement."""
+        upsert = bulk_upsert(self.tables.row_versions, conn.dialect)
+        assert upsert.columns == _VERSION_COLUMNS, upsert.columns
+        entity = self.entity
+        # one row per key (the last wins), in key order: the index is hit sequentially
+        latest = {key: (version, deleted) for key, version, deleted in versions}
+        rows = [(entity, key, *latest[key], run_id) for key in sorted(latest)]
+        upsert.execute(conn, rows)
 
     def mark_seen(self, conn: Connection, run_id: int, keys: Sequence[str]) -> None:
         if not keys:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ from onec_bridge.contract.model import Contract, Direction
 from onec_bridge.logs import register_secret
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.store.database import Database
+from onec_bridge.store.locks import entity_lock
 from onec_bridge.sync.counts import RunResult
 from onec_bridge.sync.entity_plan import EntityPlan
 from onec_bridge.sync.ordering import dependency_order
@@ -32,8 +34,12 @@ async def run_sync(
     correlation_id: str | None = None,
     progress: ProgressCallback | None = None,
     transport: httpx2.AsyncBaseTransport | None = None,
+    force_schema: bool = False,
 ) -> list[RunResult]:
-    """Pull the named entities (default: every 1C-mastered one) in dependency order."""
+    """Pull the named entities (default: every 1C-mastered one) in dependency order.
+
+    ``force_schema`` applies contract changes that lose data (see ``store.migrate``).
+    """
     correlation_id = correlation_id or new_correlation_id()
     register_secret(contract.onec.password.get_secret_value())
     names = (
@@ -48,7 +54,7 @@ async def run_sync(
     ordered = dependency_order(contract, names)
     structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
     database = Database(contract)
-    database.create_schema()
+    database.create_schema(force_schema=force_schema)
     results: list[RunResult] = []
     try:
         async with OneCClient(
@@ -63,10 +69,21 @@ async def run_sync(
                         database.tables[name],
                         contract.onec.page_size,
                     )
-                    results.append(await engine.pull(plan, full=full))
+                    results.append(await _pull_locked(engine, plan, full))
             finally:
                 engine.close()
     finally:
         database.dispose()
         structlog.contextvars.unbind_contextvars("correlation_id")
     return results
+
+
+async def _pull_locked(engine: PullEngine, plan: EntityPlan, full: bool) -> RunResult:
+    """Pull one entity while holding its lock; a concurrent run fails fast with EntityLocked."""
+    database = engine.database
+    lock = entity_lock(database.engine, database.state, plan.name, engine.correlation_id)
+    await asyncio.to_thread(lock.acquire)
+    try:
+        return await engine.pull(plan, full=full)
+    finally:
+        await asyncio.to_thread(lock.release)

@@ -1,0 +1,214 @@
+"""``python -m bench.run [--items N] [--quick] [--million] …``: every scenario, one invocation.
+
+Starts the emulated 1C in its own process, runs onec-bridge (in a subprocess, RSS sampled
+with psutil) and the baselines against it, and rewrites ``bench/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.client_read import client_read, requests_read
+from bench.dlt_peer import dlt_sync
+from bench.emulator_client import Emulator
+from bench.engine import EngineRun, run_engine
+from bench.limit import emulator_alone, requests_per_second
+from bench.naive import naive_sync
+from bench.report import Line, Scenario, write_results
+from bench.targets import Targets
+
+LATENCY = 0.030
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _times(peer: float, ours: float) -> str:
+    return f"onec-bridge {peer / ours:.1f}x faster"
+
+
+def _engine_line(run: EngineRun, target: str, n: int, extra: str = "") -> Line:
+    rss = f"peak RSS {run.peak_rss_mb:.0f} MB"
+    return Line(
+        "onec-bridge", target, n, run.seconds, extra=f"{rss}{'; ' + extra if extra else ''}"
+    )
+
+
+def _guard(scenario: Scenario, what: str, fn: Callable[[], None]) -> None:
+    try:
+        fn()
+    except Exception as exc:  # a baseline that cannot run here is reported, not fatal
+        _say(traceback.format_exc())
+        scenario.notes.append(f"{what} could not run: {type(exc).__name__}: {exc}"[:400])
+
+
+def client_scenarios(emulator: Emulator, rows: int) -> Scenario:
+    scenario = Scenario("Issue 4 — full read by OneCClient vs a plain requests loop")
+    for latency in (LATENCY, 0.0):
+        emulator.set_latency(latency)
+        tag = f"{latency * 1000:.0f} ms/request"
+        plain_s, plain_pages, plain_rows = requests_read(emulator.odata)
+        ours_s, pages, got = client_read(emulator.url)
+        scenario.lines.append(
+            Line(
+                "OneCClient (4 in flight)",
+                tag,
+                got,
+                ours_s,
+                _times(plain_s, ours_s),
+                extra=f"{pages / ours_s:.1f} pages/s",
+            )
+        )
+        scenario.lines.append(
+            Line(
+                "requests loop",
+                tag,
+                plain_rows,
+                plain_s,
+                "1.0",
+                extra=f"{plain_pages / plain_s:.1f} pages/s",
+            )
+        )
+        assert got == plain_rows == rows, (got, plain_rows, rows)
+    scenario.notes.append("keyset pages of 1,000 rows on `Code`, every column, JSON decoded")
+    return scenario
+
+
+def emulator_scenario(emulator: Emulator) -> Scenario:
+    emulator.set_latency(0.0)
+    scenario = Scenario("Emulator — requests/s for one 1,000-row JSON page (no added latency)")
+    for clients in (1, 4):
+        rps = requests_per_second(emulator.odata, clients=clients)
+        scenario.lines.append(
+            Line(f"{clients} client(s)", "emulator", 1000, 1 / rps, extra=f"{rps:.1f} requests/s")
+        )
+    return scenario
+
+
+def full_sync(
+    emulator: Emulator, targets: Targets, kinds: list[str], rows: int, latency: float,
+    with_dlt: bool, keep: dict[str, tuple[str, float]],
+) -> Scenario:  # fmt: skip
+    emulator.set_latency(latency)
+    tag = f"{latency * 1000:.0f} ms/request"
+    scenario = Scenario(f"Issue 5 — full sync of {emulator.items:,} items, {tag}")
+    limit_s, limit_pages = emulator_alone(emulator.odata)
+    for kind in kinds:
+        label = f"{kind}_{int(latency * 1000)}ms"
+        _say(f"full sync {label}: onec-bridge")
+        url = targets.url(kind, f"engine_{label}")
+        ours = run_engine(emulator.url, url)
+        assert ours.counts["read"] == rows, ours.counts
+        keep[kind] = (url, ours.seconds)
+        scenario.lines.append(_engine_line(ours, kind, rows))
+        _say(f"full sync {label}: naive loop")
+        naive_s, naive_rows = naive_sync(emulator.odata, targets.url(kind, f"naive_{label}"))
+        scenario.lines.append(Line("(a) naive loop", kind, naive_rows, naive_s,
+                                   _times(naive_s, ours.seconds)))  # fmt: skip
+        if with_dlt:
+            _say(f"full sync {label}: dlt")
+
+            def run_dlt(kind: str = kind, label: str = label, ours_s: float = ours.seconds) -> None:
+                dlt_s, dlt_rows = dlt_sync(emulator.odata, targets.url(kind, f"dlt_{label}"), label)
+                scenario.lines.append(Line("(b) dlt rest_api, merge", kind, dlt_rows, dlt_s,
+                                           _times(dlt_s, ours_s)))  # fmt: skip
+
+            _guard(scenario, f"dlt into {kind}", run_dlt)
+        ratio = f"onec-bridge takes {ours.seconds / limit_s:.2f}x the limit"
+        scenario.lines.append(Line("(c) limit: emulator alone", kind, rows, limit_s, ratio,
+                                   extra=f"{limit_pages} requests, bodies discarded"))  # fmt: skip
+    return scenario
+
+
+def incremental(emulator: Emulator, kinds: list[str], keep: dict[str, tuple[str, float]],
+                rows: int) -> Scenario:  # fmt: skip
+    emulator.set_latency(0.0)
+    changed = emulator.modify(max(1, emulator.items // 100))
+    scenario = Scenario(f"Issue 5 — incremental (data_version) after {changed:,} items changed")
+    for kind in kinds:
+        url, full_s = keep[kind]
+        run = run_engine(emulator.url, url)
+        assert run.mode == "data_version" and run.counts["updated"] == changed, run
+        scenario.lines.append(_engine_line(run, kind, rows, f"{run.counts['updated']} updated"))
+        scenario.lines[-1].ratio = f"{run.seconds / full_s * 100:.1f} % of the full sync"
+    return scenario
+
+
+def million(targets: Targets, kinds: list[str]) -> Scenario:
+    items = 1_000_000
+    _say("generating the 1,000,000-item base (takes a while)")
+    with Emulator(items) as emulator:
+        scenario = Scenario(f"Issue 5 — full sync of {items:,} items, 0 ms/request, peak RSS")
+        limit_s, pages = emulator_alone(emulator.odata)
+        for kind in kinds:
+            run = run_engine(emulator.url, targets.url(kind, "engine_million"))
+            line = _engine_line(run, kind, run.counts["read"])
+            line.ratio = f"{run.seconds / limit_s:.2f}x the limit"
+            scenario.lines.append(line)
+        scenario.lines.append(Line("(c) limit: emulator alone", "-", run.counts["read"], limit_s,
+                                   extra=f"{pages} requests"))  # fmt: skip
+    return scenario
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 items, no dlt, SQLite only")
+    parser.add_argument("--million", action="store_true", help="also the 1,000,000-item sync")
+    parser.add_argument("--no-dlt", action="store_true")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    items = 10_000 if args.quick else args.items
+    kinds = ["sqlite"] if args.quick or args.no_postgres else ["sqlite", "postgresql"]
+    with_dlt = not (args.quick or args.no_dlt)
+    targets = Targets()
+    scenarios: list[Scenario] = []
+    keep: dict[str, tuple[str, float]] = {}
+    try:
+        with Emulator(items) as emulator:
+            rows = emulator_rows(emulator)
+            scenarios.append(client_scenarios(emulator, rows))
+            scenarios.append(emulator_scenario(emulator))
+            scenarios.append(full_sync(emulator, targets, kinds, rows, 0.0, with_dlt, keep))
+            scenarios.append(full_sync(emulator, targets, kinds, rows, LATENCY, False, {}))
+            scenarios.append(incremental(emulator, kinds, keep, rows))
+        if args.million:
+            scenarios.append(million(targets, kinds))
+    finally:
+        targets.drop_all()
+    preamble = [
+        "## Set-up",
+        "",
+        "- The emulated 1C (`onec_bridge.emulator`, demo base, seed 1) runs in its own process"
+        " (uvicorn, one worker); `N` counts items plus folders. Added latency is the emulator's"
+        " `CostModel(per_request=…)` on every collection answer.",
+        "- onec-bridge runs `bench/contract.yaml` (page 1,000, keyset `Code`, at most 4 requests"
+        " in flight, rate limit raised to 10,000/s so that it does not cap the measurement) in a"
+        " subprocess whose RSS psutil samples; seconds exclude interpreter start-up.",
+        "- PostgreSQL runs get a throw-away schema each, dropped at the end.",
+    ]
+    write_results(
+        args.output, scenarios, preamble, " ".join(sys.argv[1:] if argv is None else argv)
+    )
+    _say(args.output.read_text())
+
+
+def emulator_rows(emulator: Emulator) -> int:
+    import requests
+
+    from bench.auth import auth_header
+    from bench.naive import SET
+
+    answer = requests.get(f"{emulator.odata}/{SET}/$count", headers=auth_header(), timeout=60)
+    return int(answer.text)
+
+
+if __name__ == "__main__":
+    main()

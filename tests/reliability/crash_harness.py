@@ -1,0 +1,207 @@
+"""Kill `onec-bridge sync` with SIGKILL at random moments and compare the app database with 1C.
+
+The emulator serves a real socket in this process; each sync is a subprocess of the
+real CLI. A kill is triggered either after a random delay or once the products run
+has committed a random number of rows, so kills land in start-up, mid-listing and
+near the end. 1C changes (edits, inserts, deletion marks, physical deletes) happen
+between attempts, also while a killed run waits to be resumed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from onec_bridge.contract.loader import load_contract
+from onec_bridge.emulator import ITEMS_SET, UNITS_SET, EmulatorBase
+from onec_bridge.mapping.converters import converter_for
+from onec_bridge.store.destination import destination_table
+
+DEMO_CONTRACT = Path(__file__).resolve().parents[2] / "examples" / "demo" / "contract.yaml"
+USER, PASSWORD = "Администратор", "demo"
+EXIT_LOCKED = 5
+_SYNC = "from onec_bridge.cli import main; main()"
+
+
+@dataclass
+class Attempt:
+    killed: bool
+    seconds: float
+
+
+@dataclass
+class CrashHarness:
+    base: EmulatorBase
+    onec_url: str
+    database_url: str
+    work: Path
+    rng: random.Random
+    page_size: int = 20
+    deleted: set[str] = field(default_factory=set)
+    log: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        text = DEMO_CONTRACT.read_text(encoding="utf-8")
+        text = text.replace("page_size: 1000", f"page_size: {self.page_size}")
+        self.contract_path = self.work / "contract.yaml"
+        self.contract_path.write_text(text, encoding="utf-8")
+        self.contract = load_contract(self.contract_path, environ=self._environ())
+        self.engine = sa.create_engine(self.database_url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _environ(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ONEC_URL": self.onec_url,
+            "ONEC_USER": USER,
+            "ONEC_PASSWORD": PASSWORD,
+            "DATABASE_URL": self.database_url,
+            "ONEC_BRIDGE_LOG_LEVEL": "WARNING",
+        }
+
+    # --- running and killing ----------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        kill_after: float | None = None,
+        kill_at_rows: int | None = None,
+        full: bool = False,
+    ) -> Attempt:
+        """One `sync --all` attempt; killed by the given trigger, else run to its end."""
+        command = [
+            sys.executable,
+            "-c",
+            _SYNC,
+            "sync",
+            "--all",
+            "--contract",
+            str(self.contract_path),
+        ]
+        if full:
+            command.append("--full")
+        for _ in range(50):  # PostgreSQL may need a moment to notice a killed holder
+            started = time.monotonic()
+            with subprocess.Popen(
+                command, env=self._environ(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            ) as process:
+                killed = self._watch(process, kill_after, kill_at_rows)
+                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            seconds = time.monotonic() - started
+            if killed:
+                self.log.append(f"killed after {seconds:.2f}s")
+                return Attempt(True, seconds)
+            if process.returncode == EXIT_LOCKED:
+                time.sleep(0.1)
+                continue
+            assert process.returncode == 0, f"sync failed ({process.returncode}):\n{output}"
+            self.log.append(f"finished in {seconds:.2f}s")
+            return Attempt(False, seconds)
+        raise AssertionError("the entity lock of a killed run was never released")
+
+    def _watch(
+        self, process: subprocess.Popen[bytes], kill_after: float | None, kill_at_rows: int | None
+    ) -> bool:
+        deadline = time.monotonic() + kill_after if kill_after is not None else None
+        while process.poll() is None:
+            due = deadline is not None and time.monotonic() >= deadline
+            if due or (kill_at_rows is not None and self._rows_committed() >= kill_at_rows):
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                return True
+            time.sleep(0.01)
+        return False
+
+    def _rows_committed(self) -> int:
+        query = sa.text(
+            "SELECT rows_read FROM onec_bridge_runs WHERE entity = 'products' "
+            "AND status = 'running' ORDER BY id DESC LIMIT 1"
+        )
+        try:
+            with self.engine.connect() as conn:
+                return int(conn.execute(query).scalar() or 0)
+        except sa.exc.DBAPIError:  # tables not created yet, or locked for a moment
+            return 0
+
+    # --- changing 1C ------------------------------------------------------------------
+
+    def change_1c(self) -> None:
+        rng, base = self.rng, self.base
+        refs = self._refs(ITEMS_SET)
+        edited = base.modify_items(rng.randint(1, 15), seed=rng.randint(1, 10**6))
+        inserted = base.insert_items(rng.randint(0, 5), seed=rng.randint(1, 10**6))
+        marked = rng.sample(refs, 3)
+        for ref in marked:
+            base.set_deletion_mark(ITEMS_SET, ref, rng.random() < 0.7)
+        gone = [ref for ref in rng.sample(refs, 2) if ref not in marked]
+        for ref in gone:
+            base.delete_object(ITEMS_SET, ref)
+        self.deleted.update(gone)
+        self.log.append(
+            f"1C: {len(edited)} edited, {len(inserted)} new, {len(marked)} marks, "
+            f"{len(gone)} deleted"
+        )
+
+    def _refs(self, set_name: str) -> list[str]:
+        return sorted(row[0] for row in self.base.query(f'SELECT "Ref_Key" FROM "{set_name}"'))
+
+    # --- checking ---------------------------------------------------------------------
+
+    def assert_equal_to_1c(self) -> None:
+        for entity, set_name in (("units", UNITS_SET), ("products", ITEMS_SET)):
+            self._assert_table(entity, set_name)
+        with self.engine.connect() as conn:
+            for table in ("onec_bridge_checkpoints", "onec_bridge_locks"):
+                left = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+                assert left == 0, f"{table} keeps {left} rows after a clean finish"
+
+    def _assert_table(self, entity: str, set_name: str) -> None:
+        spec = self.contract.entities[entity]
+        expected = self._expected(set_name, spec.fields)
+        table = destination_table(sa.MetaData(), entity, spec)
+        versions = self.contract.database.state_prefix + "row_versions"
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(sa.select(table)).mappings()]
+            recorded = conn.execute(
+                sa.text(f"SELECT count(*) FROM {versions} WHERE entity = :e"), {"e": entity}
+            ).scalar()
+        stored = {str(row["id"]): row for row in rows}
+        assert len(stored) == len(rows), f"{entity}: duplicated keys"
+        missing = sorted(set(expected) - set(stored))
+        assert not missing, f"{entity}: {len(missing)} rows missing, e.g. {missing[:3]}"
+        stale = [key for key, row in expected.items() if _plain(stored[key]) != row]
+        assert not stale, f"{entity}: stale {stored[stale[0]] if stale else ''} != " + (
+            f"{expected[stale[0]]}" if stale else ""
+        )
+        extra = set(stored) - set(expected)
+        assert extra <= self.deleted, f"{entity}: rows never in 1C: {sorted(extra)[:3]}"
+        undeleted = [key for key in extra if not stored[key]["is_deleted"]]
+        assert not undeleted, f"{entity}: deleted in 1C but not marked: {undeleted[:3]}"
+        assert recorded == len(expected), f"{entity}: {recorded} row versions, {len(expected)} rows"
+
+    def _expected(self, set_name: str, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        converters = {column: converter_for(spec.resolved_type) for column, spec in fields.items()}
+        expected = {}
+        for ref in self._refs(set_name):
+            wire = self.base.get(set_name, ref)
+            assert wire is not None
+            expected[ref] = {
+                column: converters[column](wire.get(spec.source)) for column, spec in fields.items()
+            }
+        return expected
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: str(value) if isinstance(value, UUID) else value for name, value in row.items()}
