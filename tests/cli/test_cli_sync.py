@@ -142,3 +142,11 @@ def test_help_lists_the_commands() -> None:
     assert done.returncode == 0
     for command in ("sync", "emulator", "demo"):
         assert command in done.stdout
+
+
+def test_unknown_entity_lists_the_known_ones(emulator: ServerHandle, tmp_path: Path) -> None:
+    done = run_cli("sync", "prices", "--contract", str(CONTRACT), env=env_for(emulator, tmp_path))
+    output = done.stdout + done.stderr
+    assert done.returncode == 2
+    assert "unknown entity prices; the contract defines: products, units" in output
+    assert "Traceback" not in output

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from onec_bridge.contract.model import Contract
-from onec_bridge.sync.ordering import dependency_order
+from onec_bridge.sync.ordering import EntitySelectionError, dependency_order
 
 
 def contract() -> Contract:
@@ -41,5 +41,27 @@ def test_subset_keeps_only_requested() -> None:
 
 
 def test_unknown_entity_lists_known_ones() -> None:
-    with pytest.raises(KeyError, match="unknown entity prices; the contract defines: customers"):
+    with pytest.raises(
+        EntitySelectionError, match="unknown entity prices; the contract defines: customers"
+    ):
         dependency_order(contract(), ["prices"])
+
+
+def test_reference_cycle_is_explained() -> None:
+    cyclic = Contract.model_validate(
+        {
+            "onec": {"url": "http://h/b", "user": "u"},
+            "entities": {
+                "a": {
+                    "source": {"odata": "Catalog_A"},
+                    "fields": {"id": "Ref_Key", "b": {"from": "B_Key", "references": "b"}},
+                },
+                "b": {
+                    "source": {"odata": "Catalog_B"},
+                    "fields": {"id": "Ref_Key", "a": {"from": "A_Key", "references": "a"}},
+                },
+            },
+        }
+    )
+    with pytest.raises(EntitySelectionError, match="cycle"):
+        dependency_order(cyclic, ["a", "b"])

@@ -15,6 +15,7 @@ from onec_bridge.onec.errors import OneCAuthError, OneCError, OneCUnavailable
 from onec_bridge.store.database import DatabaseUnavailable
 from onec_bridge.store.locks import EntityLocked
 from onec_bridge.store.migrate import SchemaConflict
+from onec_bridge.sync.ordering import EntitySelectionError
 
 __all__ = ["EXIT_CONFIG", "EXIT_LOCKED", "EXIT_ONEC", "friendly_errors"]
 
@@ -42,9 +43,8 @@ def friendly_errors(console: Console) -> Iterator[None]:
         _fail(console, str(exc), EXIT_CONFIG)
     except EntityLocked as exc:
         _fail(console, str(exc), EXIT_LOCKED)
-    except (KeyError, ValueError) as exc:
-        text = exc.args[0] if exc.args else str(exc)
-        _fail(console, str(text), EXIT_CONFIG)
+    except EntitySelectionError as exc:
+        _fail(console, str(exc), EXIT_CONFIG)
 
 
 def _fail(console: Console, message: str, code: int) -> NoReturn:

@@ -7,14 +7,18 @@ from graphlib import CycleError, TopologicalSorter
 
 from onec_bridge.contract.model import Contract
 
-__all__ = ["dependency_order"]
+__all__ = ["EntitySelectionError", "dependency_order"]
+
+
+class EntitySelectionError(ValueError):
+    """The entities asked for cannot be synced: unknown names or a reference cycle."""
 
 
 def dependency_order(contract: Contract, names: Sequence[str]) -> list[str]:
     """``names`` reordered so that every entity comes after the ones it references."""
     unknown = [name for name in names if name not in contract.entities]
     if unknown:
-        raise KeyError(
+        raise EntitySelectionError(
             f"unknown entit{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
             f"the contract defines: {', '.join(sorted(contract.entities))}"
         )
@@ -30,7 +34,10 @@ def dependency_order(contract: Contract, names: Sequence[str]) -> list[str]:
     try:
         ordered = list(TopologicalSorter(graph).static_order())
     except CycleError as exc:
-        raise ValueError(f"entities reference each other in a cycle: {exc.args[1]}") from None
+        raise EntitySelectionError(
+            f"entities reference each other in a cycle: {exc.args[1]}; "
+            "remove one `references:` of the cycle"
+        ) from None
     position = {name: index for index, name in enumerate(names)}
     # stable: among independent entities keep the order the user gave
     return sorted(ordered, key=lambda name: (_depth(graph, name), position[name]))
