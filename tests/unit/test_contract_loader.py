@@ -135,3 +135,13 @@ def test_password_is_not_in_repr(tmp_path: Path) -> None:
     contract = load_contract(write(tmp_path, MINIMAL), environ=ENV)
     assert "s3cret" not in repr(contract)
     assert "s3cret" not in str(contract.model_dump())
+
+
+def test_bad_value_from_the_environment_names_the_variable() -> None:
+    with pytest.raises(ContractError) as caught:
+        load_contract(DEMO, environ={**ENV, "ONEC_URL": "1c.local/trade"})
+    problem = caught.value.problems[0]
+    assert problem.path == "onec.url"
+    assert problem.line == 8  # `url:` under `onec:` in examples/demo/contract.yaml
+    assert "from $ONEC_URL" in problem.message
+    assert "'1c.local/trade'" in problem.message

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from onec_bridge.contract.env_refs import MissingVariable, resolve_references
+from onec_bridge.contract.env_refs import REFERENCE, MissingVariable, resolve_references
 from onec_bridge.contract.errors import ContractError, ContractProblem
 from onec_bridge.contract.model import Contract
 from onec_bridge.contract.suggest import allowed_keys_at
@@ -45,17 +45,18 @@ def load_contract_with_origins(
     env = os.environ if environ is None else environ
     merged: dict[str, Any] = {}
     origins: Origins = {}
+    variables: dict[tuple[str, ...], list[str]] = {}
     for file in files:
         document = _read_yaml(file)
         problems: list[ContractProblem] = []
-        resolved = _resolve(document, env, str(file), (), origins, problems)
+        resolved = _resolve(document, env, str(file), (), origins, problems, variables)
         if problems:
             raise ContractError(problems)
         _merge(merged, resolved)
     try:
         return Contract.model_validate(merged), origins
     except ValidationError as exc:
-        raise ContractError(_problems_from(exc, origins, files[-1])) from None
+        raise ContractError(_problems_from(exc, origins, files[-1], variables)) from None
 
 
 def _read_yaml(file: Path) -> CommentedMap:
@@ -97,22 +98,27 @@ def _resolve(
     path: tuple[str, ...],
     origins: dict[tuple[str, ...], tuple[str, int | None, int | None]],
     problems: list[ContractProblem],
+    variables: dict[tuple[str, ...], list[str]],
 ) -> Any:
-    """Plain data with `${VAR}` resolved; remember where every key came from."""
+    """Plain data with `${VAR}` resolved; remember where every key came from and which
+    environment variables a value was built from (a bad value then names them)."""
     if isinstance(node, CommentedMap):
         result: dict[str, Any] = {}
         for key, value in node.items():
             line, column = _key_position(node, key)
             child = (*path, str(key))
             origins[child] = (file, line, column)
-            result[str(key)] = _resolve(value, env, file, child, origins, problems)
+            result[str(key)] = _resolve(value, env, file, child, origins, problems, variables)
         return result
     if isinstance(node, CommentedSeq):
         return [
-            _resolve(item, env, file, (*path, str(i)), origins, problems)
+            _resolve(item, env, file, (*path, str(i)), origins, problems, variables)
             for i, item in enumerate(node)
         ]
     if isinstance(node, str):
+        names = [match.group("name") for match in REFERENCE.finditer(node)]
+        if names:
+            variables[path] = names
         try:
             return resolve_references(node, env)
         except MissingVariable as exc:
@@ -142,6 +148,7 @@ def _problems_from(
     exc: ValidationError,
     origins: Mapping[tuple[str, ...], tuple[str, int | None, int | None]],
     last_file: Path,
+    variables: Mapping[tuple[str, ...], list[str]],
 ) -> list[ContractProblem]:
     problems = []
     for error in exc.errors():
@@ -157,6 +164,8 @@ def _problems_from(
         value = error.get("input")
         if error["type"] not in ("missing", "extra_forbidden") and isinstance(value, str | int):
             message += f" (got {value!r})"
+        if loc in variables:
+            message += " from " + ", ".join(f"${name}" for name in variables[loc])
         problems.append(ContractProblem(message, file, line, column, ".".join(loc), suggestion))
     return problems
 
