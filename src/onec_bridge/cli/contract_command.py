@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from ruamel.yaml import YAML
 
-from onec_bridge.cli.errors import EXIT_CONFIG, friendly_errors
+from onec_bridge.cli.errors import EXIT_CONFIG, CommandError, friendly_errors
 from onec_bridge.contract.check import check_against_metadata
 from onec_bridge.contract.errors import ContractError, ContractProblem
 from onec_bridge.contract.loader import load_contract_with_origins
@@ -116,7 +116,9 @@ def init(
     with friendly_errors(console):
         overrides = _parse_renames(rename or [])
         if str(output) != "-" and output.exists() and not force:
-            raise ValueError(f"{output} exists; pass --force to overwrite or --output another file")
+            raise CommandError(
+                f"{output} exists; pass --force to overwrite or --output another file"
+            )
         schema, label, root = _schema_for_init(from_metadata)
         text = scaffold_contract(
             schema,
@@ -183,13 +185,13 @@ def _schema_for_init(source: str) -> tuple[Schema, str, str | None]:
     if source.startswith(("http://", "https://")):
         user = os.environ.get("ONEC_USER")
         if not user:
-            raise ValueError("set ONEC_USER (and ONEC_PASSWORD) to read $metadata from a live 1C")
+            raise CommandError("set ONEC_USER (and ONEC_PASSWORD) to read $metadata from a live 1C")
         root = publication_root(source)
         settings = OneCSettings(url=root, user=user, password=os.environ.get("ONEC_PASSWORD", ""))
         return fetch_schema(settings), f"{settings.odata_root}/$metadata", root
     path = Path(source)
     if not path.is_file():
-        raise ValueError(f"{source}: no such file; give a saved $metadata or an http(s):// URL")
+        raise CommandError(f"{source}: no such file; give a saved $metadata or an http(s):// URL")
     return parse_metadata(path), path.name, None
 
 
@@ -198,7 +200,7 @@ def _parse_renames(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         onec_name, sep, english = pair.partition("=")
         if not sep or not onec_name.strip() or not english.strip():
-            raise ValueError(
+            raise CommandError(
                 f"--rename {pair!r}: write it as 1C name=English name, "
                 "e.g. --rename Номенклатура=product"
             )

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from onec_bridge.contract.errors import ContractError
+from onec_bridge.contract.scaffold_plan import ScaffoldError
 from onec_bridge.logs import redact
 from onec_bridge.onec.errors import OneCAuthError, OneCError, OneCUnavailable
 from onec_bridge.store.database import DatabaseUnavailable
@@ -17,12 +18,16 @@ from onec_bridge.store.locks import EntityLocked
 from onec_bridge.store.migrate import SchemaConflict
 from onec_bridge.sync.ordering import EntitySelectionError
 
-__all__ = ["EXIT_CONFIG", "EXIT_LOCKED", "EXIT_ONEC", "friendly_errors"]
+__all__ = ["EXIT_CONFIG", "EXIT_LOCKED", "EXIT_ONEC", "CommandError", "friendly_errors"]
 
 EXIT_CONFIG = 2
 EXIT_ONEC = 3
 EXIT_DATABASE = 4
 EXIT_LOCKED = 5
+
+
+class CommandError(ValueError):
+    """A command's arguments cannot work; the message says what to type instead."""
 
 
 @contextmanager
@@ -43,7 +48,7 @@ def friendly_errors(console: Console) -> Iterator[None]:
         _fail(console, str(exc), EXIT_CONFIG)
     except EntityLocked as exc:
         _fail(console, str(exc), EXIT_LOCKED)
-    except EntitySelectionError as exc:
+    except (EntitySelectionError, CommandError, ScaffoldError) as exc:
         _fail(console, str(exc), EXIT_CONFIG)
 
 

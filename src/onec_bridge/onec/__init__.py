@@ -9,6 +9,7 @@
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.onec.errors import (
     OneCAuthError,
+    OneCBusinessError,
     OneCCircuitOpen,
     OneCConflict,
     OneCError,
@@ -38,6 +39,7 @@ __all__ = [
     "HttpService",
     "OData",
     "OneCAuthError",
+    "OneCBusinessError",
     "OneCCircuitOpen",
     "OneCClient",
     "OneCClientSync",

@@ -5,8 +5,9 @@ open      -> requests fail fast with ``OneCCircuitOpen`` until ``cooldown`` pass
 half_open -> one probe request goes through; success closes, failure re-opens.
 
 Failures are what says "1C is unwell": connect errors, timeouts, dropped
-connections, 5xx and unreadable bodies. A 4xx is a healthy server refusing a
-bad request, so it counts as a success. The state is a prometheus gauge.
+connections, 5xx and unreadable bodies. A 4xx — or a posting handler's refusal
+(``OneCBusinessError``) — is a healthy server refusing a request, so it counts as
+a success. The state is a prometheus gauge.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Literal
 import structlog
 
 from onec_bridge.onec.errors import (
+    OneCBusinessError,
     OneCCircuitOpen,
     OneCError,
     OneCProtocolError,
@@ -36,8 +38,8 @@ _log = structlog.get_logger("onec_bridge.onec.breaker")
 
 def counts_as_failure(error: BaseException) -> bool:
     """True if ``error`` says the 1C base itself is unhealthy."""
-    if isinstance(error, OneCCircuitOpen):
-        return False
+    if isinstance(error, OneCCircuitOpen | OneCBusinessError):
+        return False  # a business refusal is a healthy 1C saying no
     if isinstance(error, OneCUnavailable | OneCProtocolError):
         return True
     return isinstance(error, OneCError) and error.status is not None and error.status >= 500

@@ -22,6 +22,7 @@ from lxml import etree
 
 from onec_bridge.onec.errors import (
     OneCAuthError,
+    OneCBusinessError,
     OneCConflict,
     OneCError,
     OneCNotFound,
@@ -49,6 +50,16 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<title)", re.IGNORECASE)
 _JSON_KEY_BEFORE = re.compile(rb'"([^"\\]{1,200})"\s*:\s*"?[^"]*$')
 _SECRET_QUERY = re.compile(r"(?i)((?:password|passwd|pwd|token|secret)=)[^&#]*")
+# ``…/Post`` and ``…/Unpost``: a 500 with code -1 there is the posting handler's verdict.
+_DOCUMENT_ACTION = re.compile(r"\)/(Post|Unpost)$")
+# 1C's generic text for a platform failure (not the application's own exception).
+_INTERNAL_ERROR_MARKER = "внутренняя ошибка"
+_LICENCE_MARKER = "лицензи"
+LICENCE_HINT = (
+    "1C has no free client licence for a new session: every licence is taken. Enable "
+    "session_reuse (one session per client), lower max_concurrency, close other sessions "
+    "or add licences."
+)
 
 ONEC_CODE_HINTS: dict[str, str] = {
     "-1": "1C raised an exception (often a business rule); read the message and the "
@@ -156,6 +167,8 @@ def _parse_json_error(body: bytes) -> tuple[str | None, str | None] | None:
     if not isinstance(document, dict):
         return None
     error = document.get("odata.error") or document.get("error")
+    if isinstance(error, str):
+        return None, error  # an HTTP service's own ``{"error": "text"}``
     if not isinstance(error, dict):
         return None
     code = error.get("code")
@@ -247,17 +260,47 @@ def error_from_response(
             return protocol_error_for_body(body, safe_url, "the body is not a valid OData answer")
         snippet = _clean_message(body[:MAX_MESSAGE_CHARS].decode("utf-8", "replace"))
         fallback = snippet or "1C answered with an empty body"
-        return _error_class(status, None)(fallback, status=status, url=safe_url)
+        hint = LICENCE_HINT if _LICENCE_MARKER in snippet.lower() else None
+        error = _error_class(status, None)(fallback, status=status, url=safe_url, hint=hint)
+        error.details = _json_object(body)
+        return error
     code, message = parsed
     error_class = _error_class(status, code)
+    if _is_business_failure(status, code, message, safe_url):
+        error_class = OneCBusinessError
     hint = ONEC_CODE_HINTS.get(code or "") or error_class.default_hint
+    if error_class in (OneCPreconditionFailed, OneCBusinessError):
+        hint = error_class.default_hint  # says more than code -1's generic hint
     if status == 401:
         # 1C answers a wrong password and missing rights alike; name both causes
         hint = (
             f"{OneCAuthError.default_hint} {hint}" if hint != OneCAuthError.default_hint else hint
         )
     text = _clean_message(message or "") or "1C returned an error without a message"
-    return error_class(text, status=status, code=code, url=safe_url, hint=hint)
+    error = error_class(text, status=status, code=code, url=safe_url, hint=hint)
+    error.details = _json_object(body)
+    return error
+
+
+def _is_business_failure(status: int, code: str | None, message: str | None, url: str) -> bool:
+    """A posting handler's refusal: 500, code -1, on ``…/Post``/``…/Unpost``, not the
+    platform's generic internal-error text."""
+    if status != 500 or code != "-1" or not message:
+        return False
+    if _INTERNAL_ERROR_MARKER in message.lower():
+        return False
+    return _DOCUMENT_ACTION.search(urlsplit(url).path) is not None
+
+
+def _json_object(body: bytes) -> dict[str, object] | None:
+    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped.startswith(b"{"):
+        return None
+    try:
+        document = orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -7,8 +7,11 @@ what to do. ``str(error)`` is a one-paragraph message for a human.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "OneCAuthError",
+    "OneCBusinessError",
     "OneCCircuitOpen",
     "OneCConflict",
     "OneCError",
@@ -31,6 +34,9 @@ class OneCError(Exception):
     # whether the request may have reached 1C (False only for connect failures).
     retry_after: float | None = None
     request_sent: bool = True
+    # The error answer's JSON object when it had one (an HTTP service's own body, e.g.
+    # ``{"Ref_Key": "…", "error": "…"}``); None for other bodies.
+    details: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -87,6 +93,13 @@ class OneCNotFound(OneCError):
 class OneCConflict(OneCError):
     default_hint = "The object already exists or changed meanwhile; re-read it and retry."
 
+    @property
+    def ref_key(self) -> str | None:
+        """The existing object's ``Ref_Key`` when the answer names it (HTTP services that
+        de-duplicate answer 409 ``{"Ref_Key": "…"}``)."""
+        value = (self.details or {}).get("Ref_Key")
+        return value if isinstance(value, str) else None
+
 
 class OneCPreconditionFailed(OneCConflict):
     default_hint = "The object changed since it was read (DataVersion mismatch); re-read it."
@@ -102,6 +115,17 @@ class OneCNotSupported(OneCError):
 
 class OneCServerError(OneCError):
     default_hint = "1C failed internally; see its technology journal."
+
+
+class OneCBusinessError(OneCServerError):
+    """1C's application code refused the operation (500, code ``-1``, a message of its own),
+    e.g. a posting handler: sending it again gives the same answer, so it is not retried
+    and does not count against the circuit breaker."""
+
+    default_hint = (
+        "1C's application code refused the operation (e.g. posting rules); read 1C's "
+        "message, fix the data and try again."
+    )
 
 
 class OneCUnavailable(OneCError):

@@ -36,11 +36,32 @@ from onec_bridge.onec.pages import (
     iter_keyset_ranges,
     iter_skip_pages,
 )
-from onec_bridge.onec.query import KeyValue, QueryOptions, chunk_in_filters, entity_path
+from onec_bridge.onec.query import (
+    KeyValue,
+    ParamValue,
+    QueryOptions,
+    chunk_in_filters,
+    entity_path,
+    function_path,
+)
 from onec_bridge.onec.settings import OneCSettings
 from onec_bridge.onec.transport import OneCRequest, RequestRunner, decode_json, encode_json
 
-__all__ = ["OData", "RawFilter"]
+__all__ = ["VIRTUAL_TABLES", "OData", "RawFilter"]
+
+# Virtual-table functions of registers (17.4.9), as 1C names them.
+VIRTUAL_TABLES = frozenset(
+    {
+        "SliceLast",
+        "SliceFirst",
+        "Balance",
+        "Turnovers",
+        "BalanceAndTurnovers",
+        "ExtDimensions",
+        "RecordsWithExtDimensions",
+        "DrCrTurnovers",
+    }
+)
 
 _JSON_HEADERS = {"Accept": "application/json"}
 _WRITE_HEADERS = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8"}
@@ -230,13 +251,54 @@ class OData:
         url = self.url(entity_path(set_name, _as_key(key)), options)
         return await self._runner.execute(OneCRequest("GET", url, _JSON_HEADERS), _decode_entity)
 
-    async def create(self, set_name: str, body: Mapping[str, Any]) -> Row:
+    async def virtual_table(
+        self,
+        set_name: str,
+        function: str,
+        params: Mapping[str, ParamValue] | None = None,
+        *,
+        select: Sequence[str] | None = None,
+        filter: FilterExpr | str | None = None,
+        order_by: Sequence[str] | None = None,
+        top: int | None = None,
+    ) -> list[Row]:
+        """Rows of a register's virtual table, e.g. ``Balance`` or ``SliceLast``.
+
+        ``params`` are the function's parameters, sent in the query string (IIS caps a
+        path segment at 260 characters): ``Period``/``StartPeriod``/``EndPeriod`` as
+        ``datetime``, ``Condition`` as an ``F(...)`` filter over the register's records
+        (sent as a quoted string), ``Dimensions`` as a list of names.
+        ``select``/``filter``/``order_by``/``top`` apply to the result rows.
+
+        >>> await odata.virtual_table(                             # doctest: +SKIP
+        ...     "AccumulationRegister_ТоварыНаСкладах", "Balance",
+        ...     {"Period": datetime(2024, 6, 1), "Dimensions": ["Номенклатура"]})
+        """
+        if function not in VIRTUAL_TABLES:
+            raise ValueError(
+                f"{function!r} is not a 1C virtual table; use one of {sorted(VIRTUAL_TABLES)}"
+            )
+        options = QueryOptions(
+            select=list(select) if select else None,
+            filter=_as_filter(filter),
+            orderby=list(order_by) if order_by else None,
+            top=top,
+            params=dict(params or {}),
+        )
+        url = self.url(function_path(set_name, function), options)
+        return await self._runner.execute(OneCRequest("GET", url, _JSON_HEADERS), _decode_rows)
+
+    async def create(
+        self, set_name: str, body: Mapping[str, Any], *, load_mode: bool = False
+    ) -> Row:
         """POST a new object; 1C answers 201 with it (new ``Ref_Key``, ``DataVersion``).
+        ``load_mode`` adds ``1C_OData-DataLoadMode: true`` (exchange load: no checks).
 
         Not retried once it may have reached 1C: a retry could create a duplicate."""
-        request = OneCRequest(
-            "POST", self.url(entity_path(set_name)), _WRITE_HEADERS, encode_json(body)
-        )
+        headers = dict(_WRITE_HEADERS)
+        if load_mode:
+            headers["1C_OData-DataLoadMode"] = "true"
+        request = OneCRequest("POST", self.url(entity_path(set_name)), headers, encode_json(body))
         return await self._runner.execute(request, _decode_entity)
 
     async def patch(

@@ -6,8 +6,9 @@ What is retried:
 - timeouts, dropped connections, other 5xx (except 501) and truncated bodies —
   only for idempotent requests: a POST that timed out may already have created
   a document, so it is not sent twice;
-- nothing else: other 4xx are the caller's to fix, a 501 will not change, and
-  an open circuit breaker fails fast on purpose.
+- nothing else: other 4xx are the caller's to fix, a 501 will not change, a
+  posting handler's refusal (``OneCBusinessError``) will not either, and an open
+  circuit breaker fails fast on purpose.
 
 A ``Retry-After`` (seconds or an HTTP date) replaces the computed backoff,
 clamped to ``[retry_after_floor, retry_after_cap]`` so ``Retry-After: 0``
@@ -27,6 +28,7 @@ import stamina
 import structlog
 
 from onec_bridge.onec.errors import (
+    OneCBusinessError,
     OneCCircuitOpen,
     OneCError,
     OneCProtocolError,
@@ -109,6 +111,8 @@ class RetryPolicy:
         """A short reason if ``error`` is worth another attempt, else None."""
         if not isinstance(error, OneCError) or isinstance(error, OneCCircuitOpen):
             return None
+        if isinstance(error, OneCBusinessError):
+            return None  # 1C's application code said no; it will say it again
         if error.status is not None:
             if error.status in ALWAYS_RETRYABLE_STATUSES:
                 return f"http_{error.status}"

@@ -19,11 +19,14 @@ from typing import Any, TypeVar
 
 import httpx2
 
+from onec_bridge.onec.atom import AtomFeed
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.onec.filters import FilterExpr
 from onec_bridge.onec.hs import HSResponse, HttpService, ParamValue
+from onec_bridge.onec.metadata import MetadataCache, Schema
 from onec_bridge.onec.pages import Row
 from onec_bridge.onec.query import KeyValue, QueryOptions
+from onec_bridge.onec.query import ParamValue as FunctionParam
 from onec_bridge.onec.settings import OneCSettings
 
 __all__ = ["HttpServiceSync", "ODataSync", "OneCClientSync"]
@@ -104,8 +107,8 @@ class ODataSync:
     def get(self, set_name: str, key: KeyValue | str, select: Sequence[str] | None = None) -> Row:
         return self._run(self._odata.get(set_name, key, select))
 
-    def create(self, set_name: str, body: Mapping[str, Any]) -> Row:
-        return self._run(self._odata.create(set_name, body))
+    def create(self, set_name: str, body: Mapping[str, Any], *, load_mode: bool = False) -> Row:
+        return self._run(self._odata.create(set_name, body, load_mode=load_mode))
 
     def patch(
         self,
@@ -114,8 +117,11 @@ class ODataSync:
         body: Mapping[str, Any],
         *,
         if_match: str | None = None,
+        load_mode: bool = False,
     ) -> Row:
-        return self._run(self._odata.patch(set_name, key, body, if_match=if_match))
+        return self._run(
+            self._odata.patch(set_name, key, body, if_match=if_match, load_mode=load_mode)
+        )
 
     def delete(self, set_name: str, key: KeyValue | str, *, if_match: str | None = None) -> None:
         self._run(self._odata.delete(set_name, key, if_match=if_match))
@@ -130,6 +136,38 @@ class ODataSync:
 
     def unpost_document(self, set_name: str, key: KeyValue | str) -> None:
         self._run(self._odata.unpost_document(set_name, key))
+
+    def virtual_table(
+        self,
+        set_name: str,
+        function: str,
+        params: Mapping[str, FunctionParam] | None = None,
+        *,
+        select: Sequence[str] | None = None,
+        filter: FilterExpr | str | None = None,
+        order_by: Sequence[str] | None = None,
+        top: int | None = None,
+    ) -> list[Row]:
+        return self._run(
+            self._odata.virtual_table(
+                set_name,
+                function,
+                params,
+                select=select,
+                filter=filter,
+                order_by=order_by,
+                top=top,
+            )
+        )
+
+    def metadata(self, *, refresh: bool = False) -> Schema:
+        return self._run(self._odata.metadata(refresh=refresh))
+
+    def select_changes(self, exchange_plan: str, node_key: str, message_no: int) -> AtomFeed:
+        return self._run(self._odata.select_changes(exchange_plan, node_key, message_no))
+
+    def notify_changes_received(self, exchange_plan: str, node_key: str, message_no: int) -> None:
+        self._run(self._odata.notify_changes_received(exchange_plan, node_key, message_no))
 
 
 class HttpServiceSync:
@@ -162,19 +200,54 @@ class HttpServiceSync:
             )
         )
 
-    def get(self, path: str = "", *, params: Mapping[str, ParamValue] | None = None) -> HSResponse:
-        return self.request("GET", path, params=params)
+    def get(
+        self,
+        path: str = "",
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HSResponse:
+        return self.request("GET", path, params=params, headers=headers)
 
-    def post(self, path: str = "", *, json: Any = None, idempotent: bool = False) -> HSResponse:
-        return self.request("POST", path, json=json, idempotent=idempotent)
+    def post(
+        self,
+        path: str = "",
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = False,
+    ) -> HSResponse:
+        return self.request(
+            "POST",
+            path,
+            json=json,
+            content=content,
+            params=params,
+            headers=headers,
+            idempotent=idempotent,
+        )
 
-    def put(self, path: str = "", *, json: Any = None) -> HSResponse:
-        return self.request("PUT", path, json=json)
+    def put(
+        self,
+        path: str = "",
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HSResponse:
+        return self.request("PUT", path, json=json, content=content, params=params, headers=headers)
 
     def delete(
-        self, path: str = "", *, params: Mapping[str, ParamValue] | None = None
+        self,
+        path: str = "",
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> HSResponse:
-        return self.request("DELETE", path, params=params)
+        return self.request("DELETE", path, params=params, headers=headers)
 
 
 class OneCClientSync:
@@ -186,11 +259,17 @@ class OneCClientSync:
         *,
         correlation_id: str | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
+        metadata_cache: MetadataCache | None = None,
     ) -> None:
         self._runner = _LoopThread()
 
         async def build() -> OneCClient:
-            return OneCClient(settings, correlation_id=correlation_id, transport=transport)
+            return OneCClient(
+                settings,
+                correlation_id=correlation_id,
+                transport=transport,
+                metadata_cache=metadata_cache,
+            )
 
         self.client = self._runner.run(build())
         self.odata = ODataSync(self.client, self._runner)
