@@ -126,3 +126,22 @@ def test_file_of_another_configuration_is_refused(tmp_path: Path) -> None:
 def test_unknown_set_names_the_known_ones(demo_base: EmulatorBase) -> None:
     with pytest.raises(KeyError, match="Catalog_Номенклатура"):
         demo_base.count("Catalog_Нет")
+
+
+def test_bulk_generation_leaves_every_index_and_the_journal_mode(tmp_path: Path) -> None:
+    with EmulatorBase.open(tmp_path / "bulk.db") as empty:
+        expected = empty.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+    with EmulatorBase.open(tmp_path / "generated.db") as base:
+        generate_demo_base(base, items=200, seed=1)
+        indexes = base.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+        assert sorted(map(str, indexes)) == sorted(map(str, expected))
+        assert base.scalar("PRAGMA journal_mode") == "wal"
+        plan = " ".join(
+            str(row)
+            for row in base.query(
+                f'EXPLAIN QUERY PLAN SELECT * FROM "{ITEMS_SET}" WHERE "Ref_Key" = ?', ("x",)
+            )
+        )
+        assert "USING INDEX" in plan
+        created = base.insert_objects(ITEMS_SET, [{"Description": "new"}])
+        assert uuid.UUID(created[0]).version == 1

@@ -126,7 +126,7 @@ async def test_unsupported_function_and_syntax_error(client: httpx2.AsyncClient)
         assert response.json()["odata.error"]["code"] == "14"
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30))
 def test_string_literals_round_trip(value: str) -> None:
     literal = "'" + value.replace("'", "''") + "'"
     assert parse_filter(f"Description eq {literal}").right == Literal(value, EdmType.STRING)  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from onec_bridge.emulator.model import EdmType, EntitySet, ObjectKind, Property, TabularSection
 
-__all__ = ["attr", "catalog", "document", "ref", "tabular"]
+__all__ = ["attr", "catalog", "composite", "document", "ref", "tabular"]
 
 
 def attr(name: str, edm_type: EdmType = EdmType.STRING, **options: object) -> Property:
@@ -15,6 +15,14 @@ def attr(name: str, edm_type: EdmType = EdmType.STRING, **options: object) -> Pr
 def ref(name: str, target_set: str) -> Property:
     """A reference attribute: ``<name>_Key`` pointing at ``target_set``."""
     return Property(f"{name}_Key", EdmType.GUID, ref_to=target_set)
+
+
+def composite(name: str) -> tuple[Property, Property]:
+    """A composite-type attribute: the value ``<name>`` and its type ``<name>_Type`` (strings)."""
+    return (
+        Property(name, EdmType.STRING, composite=True),
+        Property(f"{name}_Type", EdmType.STRING, composite_type=True),
+    )
 
 
 def tabular(name: str, *properties: Property) -> TabularSection:

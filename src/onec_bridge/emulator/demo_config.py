@@ -10,7 +10,7 @@ item kinds, counterparty kinds, loyalty operation kinds.
 
 from __future__ import annotations
 
-from onec_bridge.emulator.builders import attr, catalog, document, ref, tabular
+from onec_bridge.emulator.builders import attr, catalog, composite, document, ref, tabular
 from onec_bridge.emulator.exchange_plan import exchange_plan
 from onec_bridge.emulator.model import Configuration, EdmType, EntitySet, Property
 from onec_bridge.emulator.register_builders import (
@@ -156,6 +156,7 @@ def _documents() -> tuple[EntitySet, ...]:
         attr("Сумма", EdmType.DOUBLE),
         attr("Баллы", EdmType.DOUBLE),
         attr("ИдентификаторТранзакции"),
+        *composite("Основание"),  # a sale, a card, a number (Edm.Double) or Undefined
     )
     return receipts, sales, loyalty
 

@@ -29,11 +29,12 @@ from onec_bridge.emulator.demo_config import (
     STOCK_SET,
     WAREHOUSES_SET,
 )
+from onec_bridge.emulator.model import EdmType
 from onec_bridge.emulator.posting import stock_records
 from onec_bridge.emulator.register_builders import CONSTANT_KEY
 from onec_bridge.emulator.storage import BaseStorage
-from onec_bridge.emulator.values import new_uuid1
-from onec_bridge.mapping.onec_values import EMPTY_GUID
+from onec_bridge.emulator.values import UNDEFINED_TYPE, new_uuid1
+from onec_bridge.mapping.onec_values import EDM_NAMESPACE, EMPTY_GUID
 
 __all__ = ["POINTS_PERCENT", "generate_trade_data"]
 
@@ -279,7 +280,20 @@ def _loyalty_row(rng: random.Random, number: int, sale: dict[str, Any]) -> dict[
         "Сумма": amount,
         "Баллы": round(amount * POINTS_PERCENT / 100 * (-1 if spend else 1), 2),
         "ИдентификаторТранзакции": f"demo-{number:06d}",
+        **_basis(number, sale),
     }
+
+
+def _basis(number: int, sale: dict[str, Any]) -> dict[str, str]:
+    """The composite ``Основание``: no RNG draws, so the rest of the data stays as it was."""
+    if number % 10 == 0:  # a write-off: no basis
+        return {"Основание": "", "Основание_Type": UNDEFINED_TYPE}
+    if number % 9 == 0:  # a manual accrual: the percent, a number
+        return {"Основание": f"{POINTS_PERCENT:g}", "Основание_Type": EdmType.DOUBLE.value}
+    if number % 7 == 0:
+        card = sale["КартаЛояльности_Key"]
+        return {"Основание": card, "Основание_Type": f"{EDM_NAMESPACE}.{CARDS_SET}"}
+    return {"Основание": sale["Ref_Key"], "Основание_Type": f"{EDM_NAMESPACE}.{SALES_SET}"}
 
 
 def _sales(base: BaseStorage, rng: random.Random, refs: _Refs, count: int, sold: list[str]) -> None:

@@ -23,6 +23,11 @@ from onec_bridge.emulator.filter_ast import (
     PropertyPath,
     UnaryOp,
 )
+from onec_bridge.emulator.filter_composite import (
+    compile_cast,
+    compile_isof,
+    composite_comparison,
+)
 from onec_bridge.emulator.filter_functions import compile_function
 from onec_bridge.emulator.model import Configuration, EdmType, EntitySet, Property
 from onec_bridge.emulator.sql_expr import SqlExpr
@@ -148,7 +153,8 @@ def _path_in_set(
     name, *rest = segments
     if not rest:
         prop = property_column(entity_set, alias, name, scope.option)
-        return SqlExpr(f"{alias}.{quote(prop.name)}", (), prop.type)
+        type_sql = f"{alias}.{quote(prop.name + '_Type')}" if prop.composite else None
+        return SqlExpr(f"{alias}.{quote(prop.name)}", (), prop.type, type_sql=type_sql)
     link = entity_set.get_property(f"{name}_Key")
     target = scope.configuration.entity_set(link.ref_to) if link and link.ref_to else None
     if link is None or target is None:
@@ -180,6 +186,9 @@ def _compile_binary(expr: Any, scope: _Scope) -> SqlExpr:
 
 
 def _comparison(op: str, left: SqlExpr, right: SqlExpr) -> SqlExpr:
+    composite = composite_comparison(op, left, right)
+    if composite is not None:
+        return composite
     if op in _ORDER_COMPARISONS and EdmType.GUID in (left.type, right.type):
         raise unbounded_comparison()
     if left.is_null or right.is_null:
@@ -199,6 +208,10 @@ def _compile_unary(expr: Any, scope: _Scope) -> SqlExpr:
 def _compile_call(expr: Any, scope: _Scope) -> SqlExpr:
     node: Call = expr
     args = tuple(_compile(arg, scope) for arg in node.args)
+    if node.name == "cast":
+        return compile_cast(scope.configuration, args, scope.option)
+    if node.name == "isof":
+        return compile_isof(scope.configuration, scope.entity_set, args, scope.option)
     return compile_function(node.name, args, scope.option)
 
 

@@ -62,6 +62,8 @@ class Property:
     fixed_length: int | None = None
     enum: str | None = None
     nullable: bool = True
+    composite: bool = False
+    composite_type: bool = False
 
     @property
     def navigation_name(self) -> str | None:

@@ -5,8 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from onec_bridge.emulator.collection_query import count_collection, read_collection
-from onec_bridge.emulator.errors import entity_not_found
+from onec_bridge.emulator.errors import bad_option, entity_not_found
+from onec_bridge.emulator.expand import (
+    Expanded,
+    Path,
+    expand_paths,
+    expand_rows,
+    expanded_atom,
+    expanded_json,
+)
 from onec_bridge.emulator.model import EntitySet
+from onec_bridge.emulator.presentation import add_presentations
 from onec_bridge.emulator.replies import Reply
 from onec_bridge.emulator.request_context import RequestContext
 from onec_bridge.emulator.selection import selected_properties
@@ -57,6 +66,7 @@ def _atom_entry(ctx: RequestContext, entity_set: EntitySet, row: Any, selected: 
 
 
 async def get_collection(ctx: RequestContext, entity_set: EntitySet) -> Reply:
+    paths = expand_paths(ctx.base.configuration, entity_set, ctx.options.expand)
     page = read_collection(
         ctx.base,
         entity_set,
@@ -70,17 +80,31 @@ async def get_collection(ctx: RequestContext, entity_set: EntitySet) -> Reply:
         shape = ctx.base.shape(entity_set.name)
         rows = [shape.to_wire(row, selected) for row in page.rows]
         _with_sections(ctx, entity_set, page.rows, rows)
+        for wire, expanded in zip(rows, _expanded(ctx, entity_set, paths, page.rows), strict=True):
+            wire.update((nav, expanded_json(ctx.base, item)) for nav, item in expanded.items())
         body = json_collection(ctx.fmt, ctx.root_url, entity_set.name, rows, page.total)
         return Reply(200, body, JSON_CONTENT_TYPE)
     entries = [_atom_entry(ctx, entity_set, row, selected) for row in page.rows]
     _with_sections(ctx, entity_set, page.rows, [entry.row for entry in entries])
+    for entry, expanded in zip(entries, _expanded(ctx, entity_set, paths, page.rows), strict=True):
+        entry.inline = {nav: expanded_atom(ctx.base, item) for nav, item in expanded.items()}
     return Reply(200, atom_feed(ctx.root_url, entries, page.total), ATOM_CONTENT_TYPE)
+
+
+def _expanded(
+    ctx: RequestContext, entity_set: EntitySet, paths: list[Path], rows: list[Any]
+) -> list[dict[str, Expanded | None]]:
+    if not paths:
+        return [{} for _ in rows]
+    return expand_rows(ctx.base, entity_set, paths, rows)
 
 
 def _with_sections(
     ctx: RequestContext, entity_set: EntitySet, rows: list[Any], wire: list[dict[str, Any]]
 ) -> None:
-    """Tabular sections inline (``Товары``: [...]) unless ``$select`` leaves them out."""
+    """Presentations asked for in ``$select``, then tabular sections inline (``Товары``:
+    [...]) unless ``$select`` leaves them out."""
+    add_presentations(ctx.base, entity_set, ctx.options.select, rows, wire)
     if entity_set.tabular_sections and rows:
         refs = [str(row[0]) for row in rows]
         attach_sections(ctx.base, entity_set, ctx.options.select, refs, wire)
@@ -123,4 +147,6 @@ def entity_reply(
 
 
 def get_entity(ctx: RequestContext, entity_set: EntitySet, key: dict[str, Any]) -> Reply:
+    if ctx.options.expand:
+        raise bad_option("$expand", "$expand не поддерживается при запросе одной сущности")
     return entity_reply(ctx, entity_set, find_row(ctx, entity_set, key))

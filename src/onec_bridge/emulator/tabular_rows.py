@@ -2,7 +2,8 @@
 
 * An object's rows come inline as an array named after the section (JSON and atom),
   each row carrying the owner's ``Ref_Key`` and ``LineNumber`` (Int64: a string in
-  JSON). No ``$select``, ``*`` or the section's name include them; ``**`` omits them.
+  JSON). No ``$select``, ``*`` or the section's name include them; ``**`` omits them;
+  ``$select=Товары/Поле`` includes the section with exactly the fields named.
 * ``Document_X_Товары`` lists the rows of all objects (key
   ``(Ref_Key=guid'…', LineNumber=1)``); ``$filter``/``$orderby``/``$top``… work on it.
   POST to it is 1C's 400 with code 13: rows are written only with their owner.
@@ -27,6 +28,7 @@ from onec_bridge.emulator.replies import Reply
 from onec_bridge.emulator.request_context import RequestContext
 from onec_bridge.emulator.resource_path import Segment, bad_url, parse_key
 from onec_bridge.emulator.row_shape import RowShape
+from onec_bridge.emulator.selection import section_fields
 from onec_bridge.emulator.sql_names import quote, tabular_table
 from onec_bridge.emulator.storage import BaseStorage
 from onec_bridge.emulator.wire_atom import (
@@ -76,7 +78,11 @@ def find_tabular_set(configuration: Configuration, name: str) -> EntitySet | Non
 def _included(entity_set: EntitySet, select: tuple[str, ...] | None) -> list[TabularSection]:
     if select is None or "*" in select:
         return list(entity_set.tabular_sections)
-    return [section for section in entity_set.tabular_sections if section.name in select]
+    return [
+        section
+        for section in entity_set.tabular_sections
+        if section.name in select or section_fields(entity_set, section.name, select)
+    ]
 
 
 def attach_sections(
@@ -90,7 +96,9 @@ def attach_sections(
     for section in _included(entity_set, select):
         rows_set = section_entity_set(entity_set, section)
         shape = RowShape(rows_set)
-        everything = frozenset(prop.name for prop in rows_set.properties)
+        everything = section_fields(entity_set, section.name, select) or frozenset(
+            prop.name for prop in rows_set.properties
+        )
         by_owner: dict[str, list[dict[str, Any]]] = {ref: [] for ref in refs}
         unique = list(by_owner)
         for start in range(0, len(unique), _CHUNK):

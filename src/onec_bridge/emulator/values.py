@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import random
 import struct
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from onec_bridge.emulator.model import EdmType, Property
 from onec_bridge.mapping.onec_values import EMPTY_DATE, EMPTY_GUID
 
 __all__ = [
+    "UNDEFINED_TYPE",
     "UUID1_EPOCH_OFFSET",
     "default_storage_value",
     "encode_data_version",
@@ -21,25 +21,26 @@ __all__ = [
     "to_json_converter",
 ]
 
+UNDEFINED_TYPE = "StandardODATA.Undefined"
+"""``<Name>_Type`` of an empty composite attribute (its value is then ``""``)."""
+
 # 100-ns intervals between 1582-10-15 (the UUID epoch) and 1970-01-01.
 UUID1_EPOCH_OFFSET = 0x01B21DD213814000
 _YEAR_2015_TICKS = UUID1_EPOCH_OFFSET + 1_420_070_400 * 10_000_000
 
 
 def new_uuid1(rng: random.Random) -> str:
-    """A version-1 GUID as 1C generates it (time-based), reproducible from ``rng``."""
+    """A version-1 GUID as 1C generates it (time-based), reproducible from ``rng``.
+
+    Formatted by hand (what ``str(uuid.UUID(fields=…))`` gives, several times faster)."""
     ticks = _YEAR_2015_TICKS + rng.getrandbits(51)
     clock_seq = rng.getrandbits(14)
     node = rng.getrandbits(48) | 0x010000000000  # multicast bit: a random, not a real, MAC
-    fields = (
-        ticks & 0xFFFFFFFF,
-        (ticks >> 32) & 0xFFFF,
-        ((ticks >> 48) & 0x0FFF) | 0x1000,
-        ((clock_seq >> 8) & 0x3F) | 0x80,
-        clock_seq & 0xFF,
-        node,
+    return (
+        f"{ticks & 0xFFFFFFFF:08x}-{(ticks >> 32) & 0xFFFF:04x}-"
+        f"{((ticks >> 48) & 0x0FFF) | 0x1000:04x}-{((clock_seq >> 8) & 0x3F) | 0x80:02x}"
+        f"{clock_seq & 0xFF:02x}-{node:012x}"
     )
-    return str(uuid.UUID(fields=fields))
 
 
 def encode_data_version(counter: int) -> str:
@@ -56,6 +57,8 @@ def pad_fixed(value: str, length: int | None) -> str:
 
 def default_storage_value(prop: Property) -> Any:
     """The value 1C shows for an unfilled property of this type."""
+    if prop.composite_type:
+        return UNDEFINED_TYPE
     if prop.type is EdmType.GUID:
         return EMPTY_GUID
     if prop.type is EdmType.DATETIME:

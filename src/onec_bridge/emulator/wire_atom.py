@@ -61,7 +61,7 @@ def _properties_xml(row: dict[str, Any]) -> str:
 class AtomEntry:
     """One entry: its canonical key text, nav links and wire properties."""
 
-    __slots__ = ("key_text", "links", "row", "set_name")
+    __slots__ = ("inline", "key_text", "links", "row", "set_name")
 
     def __init__(
         self, set_name: str, key_text: str, links: list[tuple[str, str]], row: dict[str, Any]
@@ -70,13 +70,21 @@ class AtomEntry:
         self.key_text = key_text
         self.links = links
         self.row = row
+        self.inline: dict[str, AtomEntry | None] = {}  # $expand: navigation -> entry
+
+    def _link(self, root_url: str, updated: str, nav: str, href: str) -> str:
+        head = (
+            f'<link rel="{_RELATED}{escape(nav)}" href={quoteattr(href)} '
+            f'type="application/atom+xml;type=entry;charset=utf-8" title={quoteattr(nav)}'
+        )
+        if nav not in self.inline:
+            return head + "/>"
+        inner = self.inline[nav]
+        entry = "" if inner is None else f"<entry>{inner.xml(root_url, updated)}</entry>"
+        return f"{head}><m:inline>{entry}</m:inline></link>"
 
     def xml(self, root_url: str, updated: str) -> str:
-        links = "".join(
-            f'<link rel="{_RELATED}{escape(nav)}" href={quoteattr(href)} '
-            f'type="application/atom+xml;type=entry;charset=utf-8" title={quoteattr(nav)}/>'
-            for nav, href in self.links
-        )
+        links = "".join(self._link(root_url, updated, nav, href) for nav, href in self.links)
         return (
             f"<id>{escape(root_url)}/{escape(self.key_text)}</id>"
             f'<category term="{EDM_NAMESPACE}.{escape(self.set_name)}" scheme="{_SCHEME}"/>'

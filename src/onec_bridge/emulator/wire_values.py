@@ -59,6 +59,15 @@ def _number(prop: Property, value: Any) -> float | int:
     return number
 
 
+def _composite_type(configuration: Configuration, prop: Property, value: str) -> str:
+    """``X_Type``: ``StandardODATA.Undefined``, ``StandardODATA.<Set>`` or ``Edm.<Type>``."""
+    set_name = value.removeprefix("StandardODATA.")
+    known = set_name == "Undefined" or configuration.entity_set(set_name) is not None
+    if (value.startswith("StandardODATA.") and known) or value in set(EdmType):
+        return value
+    raise bad_value(prop, value, "StandardODATA.Undefined, StandardODATA.<Набор> или Edm.<Тип>")
+
+
 def storage_value(configuration: Configuration, prop: Property, value: Any) -> Any:
     """The stored form of a client's JSON value; a wrong type is 1C's 400 with code 4."""
     if prop.type is EdmType.GUID:
@@ -75,6 +84,8 @@ def storage_value(configuration: Configuration, prop: Property, value: Any) -> A
         return pad_fixed("", prop.fixed_length)
     if not isinstance(value, str):
         raise bad_value(prop, value, "строка")
+    if prop.composite_type:
+        return _composite_type(configuration, prop, value)
     if prop.enum is not None and value and value not in configuration.enums.get(prop.enum, ()):
         members = ", ".join(configuration.enums.get(prop.enum, ()))
         raise bad_value(prop, value, f"одно из значений {members} или пустая строка")
