@@ -45,3 +45,31 @@ def demo_contract(database_url: str, *, password: str = PASSWORD, page_size: int
     contract.onec.page_size = page_size
     contract.onec.resilience.retry_attempts = 1
     return contract
+
+
+@pytest.fixture
+def trade_transport(onec_base: EmulatorBase) -> httpx2.AsyncBaseTransport:
+    """The emulator with the loyalty HTTP service mounted too."""
+    from onec_bridge.emulator.loyalty import demo_http_services
+
+    settings = EmulatorSettings(
+        base_name="demo", users={USER: PASSWORD}, hs_app=demo_http_services(onec_base)
+    )
+    return httpx2.ASGITransport(app=create_app(onec_base, settings))
+
+
+def contract_with(database_url: str, entities: dict[str, dict[str, object]]) -> Contract:
+    """A contract of ``entities`` (contract YAML as dicts) against the emulator."""
+    return Contract.model_validate(
+        {
+            "onec": {
+                "url": "http://emulator/demo",
+                "user": USER,
+                "password": PASSWORD,
+                "page_size": 50,
+                "resilience": {"retry_attempts": 1},
+            },
+            "database": {"url": database_url},
+            "entities": entities,
+        }
+    )

@@ -38,8 +38,11 @@ def app_rows(contract: Contract, entity: str) -> dict[str, dict[str, Any]]:
 
 
 def assert_equal_to_onec(
-    base: EmulatorBase, contract: Contract, entity: str, physically_deleted: set[str] = frozenset()
-) -> None:  # type: ignore[assignment]
+    base: EmulatorBase,
+    contract: Contract,
+    entity: str,
+    physically_deleted: set[str] | frozenset[str] = frozenset(),
+) -> None:
     expected = onec_rows(base, contract, entity)
     actual = app_rows(contract, entity)
     flag = contract.entities[entity].deletion_flag

@@ -25,7 +25,9 @@ __all__ = [
     "Direction",
     "Entity",
     "ErrorPolicy",
+    "ExchangePlanNode",
     "FieldSpec",
+    "HttpPaging",
     "IncrementalStrategy",
     "Master",
     "OnMismatch",
@@ -159,21 +161,60 @@ class FieldSpec(BaseModel):
         return "text"
 
 
+class HttpPaging(BaseModel):
+    """How an HTTP-service list endpoint is paged (`limit`/`offset` style)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(1000, ge=1, le=100_000, description="rows asked per request")
+    limit_param: str = Field("limit", description="query parameter carrying the page size")
+    offset_param: str = Field("offset", description="query parameter carrying the offset")
+
+
 class Source(BaseModel):
     """Where the entity lives in 1C."""
 
     model_config = ConfigDict(extra="forbid")
 
-    odata: str | None = Field(None, description="entity set, e.g. `Catalog_Номенклатура`")
+    odata: str | None = Field(
+        None,
+        description="entity set, e.g. `Catalog_Номенклатура`, `Document_X_Товары` (tabular "
+        "section), `InformationRegister_X/SliceLast()`, `AccumulationRegister_X/Balance()`",
+    )
     http_service: str | None = Field(None, description="`GET /root/template` returning a list")
     commerceml: str | None = Field(None, description="CommerceML document: `catalog`, `offers`")
+    enum: str | None = Field(
+        None, description="enumeration whose values `$metadata` lists, e.g. `ВидыНоменклатуры`"
+    )
+    items: str | None = Field(
+        None,
+        description="`http_service`: key of the list in a JSON object answer (default: the "
+        "answer itself when it is a list, else its `items`, `value` or `data`)",
+    )
+    paging: HttpPaging | None = Field(
+        None, description="`http_service`: page with limit/offset; one request when omitted"
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Source:
-        given = [name for name in ("odata", "http_service", "commerceml") if getattr(self, name)]
+        names = ("odata", "http_service", "commerceml", "enum")
+        given = [name for name in names if getattr(self, name)]
         if len(given) != 1:
-            raise ValueError("give exactly one of odata, http_service, commerceml")
+            raise ValueError("give exactly one of odata, http_service, commerceml, enum")
         return self
+
+
+class ExchangePlanNode(BaseModel):
+    """The exchange-plan node whose registered changes an entity reads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plan: str = Field(description="exchange plan, e.g. `ОбменССайтом` (or `ExchangePlan_…`)")
+    node: str = Field(description="the node's `Code`, e.g. `САЙТ`")
+
+    @property
+    def entity_set(self) -> str:
+        return self.plan if self.plan.startswith("ExchangePlan_") else f"ExchangePlan_{self.plan}"
 
 
 class ErrorPolicy(BaseModel):
@@ -210,6 +251,14 @@ class Entity(BaseModel):
     )
     modified_field: str | None = Field(
         None, description="1C date attribute for `incremental: modified_field`"
+    )
+    overlap_seconds: int = Field(
+        300,
+        ge=0,
+        description="`modified_field`: re-read this many seconds before the newest stored value",
+    )
+    exchange_plan: ExchangePlanNode | None = Field(
+        None, description="plan and node for `incremental: exchange_plan`"
     )
     keyset: str | None = Field(
         None, description="scalar 1C field for keyset paging (Code, Date, Period); $skip if none"
@@ -258,6 +307,10 @@ class Entity(BaseModel):
             raise ValueError(
                 "incremental: modified_field needs `modified_field: <1C date attribute>`"
             )
+        if self.incremental is IncrementalStrategy.EXCHANGE_PLAN and not self.exchange_plan:
+            raise ValueError(
+                "incremental: exchange_plan needs `exchange_plan: {plan: <plan>, node: <code>}`"
+            )
         if self.deletion_flag and self.deletion_flag not in self.fields:
             raise ValueError(f"deletion_flag {self.deletion_flag!r} is not among the fields")
         return self
@@ -300,6 +353,24 @@ class Contract(BaseModel):
                         f"entities.{name}.fields.{column}.references: unknown entity "
                         f"{spec.references!r}; known: {sorted(self.entities)}"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _one_entity_per_node(self) -> Contract:
+        """An acknowledgement drops the node's whole packet, so a node feeds one entity."""
+        owners: dict[tuple[str, str], str] = {}
+        for name, entity in self.entities.items():
+            node = entity.exchange_plan
+            if node is None or entity.incremental is not IncrementalStrategy.EXCHANGE_PLAN:
+                continue
+            where = (node.entity_set, node.node.strip())
+            if where in owners:
+                raise ValueError(
+                    f"entities.{name}.exchange_plan: node {node.node!r} of {node.entity_set} "
+                    f"already feeds entity {owners[where]!r}; acknowledging a packet removes "
+                    "every change in it, so give each entity its own node in 1C"
+                )
+            owners[where] = name
         return self
 
     def table_of(self, entity_name: str) -> str:

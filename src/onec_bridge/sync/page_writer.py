@@ -10,12 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from onec_bridge.contract.model import DeleteRule
 from onec_bridge.mapping.row_mapper import RejectedRow
+from onec_bridge.mapping.storage import StorageMapper
 from onec_bridge.store.database import Database
 from onec_bridge.store.upsert import bulk_upsert
 from onec_bridge.sync.counts import RunCounts
-from onec_bridge.sync.entity_plan import EntityPlan, version_of
+from onec_bridge.sync.entity_plan import DATA_VERSION, EntityPlan, key_text, version_of
 from onec_bridge.sync.run_state import OpenRun, RunState
 
 __all__ = ["PageWriter", "SourcePage"]
@@ -34,6 +38,8 @@ class SourcePage:
     unchanged_keys: list[str] = field(default_factory=list)
     #: (key, version, deleted) of the unchanged rows, to mark them seen in one upsert
     unchanged_versions: list[tuple[str, str | None, bool]] = field(default_factory=list)
+    #: every row is new (a first load): ``new_keys`` is not filled, each row counts inserted
+    all_new: bool = False
 
 
 class PageWriter:
@@ -45,14 +51,14 @@ class PageWriter:
         if self.upsert.columns != plan.mapper.columns:
             raise AssertionError(f"{plan.name}: table columns differ from the mapped columns")
         columns = plan.mapper.columns
-        self._key_index = columns.index(plan.entity.key[0])
+        key_indexes = [columns.index(column) for column in plan.entity.key]
+        self._tuple_key = _tuple_key_reader(key_indexes)
         flag = plan.entity.deletion_flag
         self._flag_index = columns.index(flag) if flag in columns else None
-        self._key_source = plan.key_source
-        self._key_convert = plan.key_converter  # resolved once: this runs for every row
-
-    def _key_of(self, row: dict[str, Any]) -> str:
-        return str(self._key_convert(row.get(self._key_source)))
+        self._key_of = plan.key_reader()  # compiled once: this runs for every row
+        # rows mapped straight to stored values, unless a key would print differently
+        self._storage = StorageMapper(plan.mapper, plan.table, self.engine.dialect)
+        self._bound = self._storage.keys_as_text(plan.entity.key)
 
     def open_run(self, mode: str, correlation_id: str) -> OpenRun:
         with self.engine.begin() as conn:
@@ -69,12 +75,12 @@ class PageWriter:
         not a resume: the entity has no stored versions) skips the lookup."""
         plan = self.plan
         page = SourcePage(listed=len(listing), cursor=plan.next_cursor(listing))
-        key_of = self._key_of
-        keyed = [(key_of(row), row) for row in listing]
         if assume_new:
-            page.new_keys.update(key for key, _ in keyed)
+            page.all_new = True
             page.rows = listing
             return page
+        key_of = self._key_of
+        keyed = [(key_of(row), row) for row in listing]
         with self.engine.connect() as conn:
             stored = self.state.stored_versions(conn, [key for key, _ in keyed])
         for key, row in keyed:
@@ -100,24 +106,24 @@ class PageWriter:
         """Rows, row versions, dead letters and the last page's checkpoint: one transaction."""
         if not pages:
             return RunCounts()
-        key_index, flag_index = self._key_index, self._flag_index
+        tuple_key, flag_index = self._tuple_key, self._flag_index
         counts = RunCounts()
         mapped: list[tuple[Any, ...]] = []
         rejected: list[RejectedRow] = []
         recorded: list[tuple[str, str | None, bool]] = []
         for page in pages:
-            page_rows, page_rejected = self.plan.mapper.map_tuples(page.rows)
-            versions = {self._key_of(row): version_of(row) for row in page.rows}
+            page_rows, page_rejected, versions = self._map(page)
             new_keys, previously_deleted = page.new_keys, page.previously_deleted
-            for row in page_rows:
-                key = str(row[key_index])
+            all_new = page.all_new
+            for row, version in zip(page_rows, versions, strict=True):
+                key = tuple_key(row)
                 deleted = bool(flag_index is not None and row[flag_index])
-                recorded.append((key, versions.get(key), deleted))
-                if key in new_keys:
+                recorded.append((key, version, deleted))
+                if all_new or key in new_keys:
                     counts.inserted += 1
                 else:
                     counts.updated += 1
-                if deleted and (key in new_keys or key not in previously_deleted):
+                if deleted and (all_new or key in new_keys or key not in previously_deleted):
                     counts.marked_deleted += 1
             counts.read += page.listed
             counts.unchanged += len(page.unchanged_keys)
@@ -125,40 +131,103 @@ class PageWriter:
             mapped.extend(page_rows)
             rejected.extend(page_rejected)
             recorded.extend(page.unchanged_versions)
-        rejected_keys = [str(item.key) for item in rejected if item.key is not None]
+        rejected_keys = [key for key in map(self._rejected_key, rejected) if key is not None]
         # one row per key (a key seen twice, e.g. its Code edited mid-run, keeps its last
         # version), in key order so the index is hit in order
-        by_key = {str(row[key_index]): row for row in mapped}
+        by_key = {tuple_key(row): row for row in mapped}
         mapped = [by_key[key] for key in sorted(by_key)]
         total = RunCounts(**vars(so_far))
         total.add(counts)
         with self.engine.begin() as conn:
-            self.upsert.execute(conn, mapped)
+            self.upsert.execute(conn, mapped, bound=self._bound)
             self.state.record_versions(conn, run_id, recorded)
             self.state.mark_seen(conn, run_id, rejected_keys)
             self.state.dead_letter(conn, run_id, rejected)
             self.state.save_checkpoint(conn, run_id, pages[-1].cursor, total)
         return counts
 
+    def _map(
+        self, page: SourcePage
+    ) -> tuple[list[tuple[Any, ...]], list[RejectedRow], list[str | None]]:
+        """The page's rows as tuples (stored values when ``self._bound``), its dead letters
+        and the version of each mapped row."""
+        if not self._bound:  # a key that prints differently once stored: Python values
+            rows, rejected = self.plan.mapper.map_tuples(page.rows)
+            by_key = {self._key_of(row): version_of(row) for row in page.rows}
+            return rows, rejected, [by_key.get(self._tuple_key(row)) for row in rows]
+        stored = self._storage.map(page.rows)
+        kept = page.rows if stored.kept is None else [page.rows[i] for i in stored.kept]
+        return stored.rows, stored.rejected, _versions(kept)
+
+    def _rejected_key(self, item: RejectedRow) -> str | None:
+        try:
+            return str(self._key_of(item.row))
+        except ValueError:  # the key itself did not convert
+            return None if item.key is None else str(item.key)
+
     def finish_listing(self, run_id: int) -> RunCounts:
         """Apply the delete rule to every key this complete listing did not see."""
-        entity, table = self.plan.entity, self.plan.table
-        key_column = table.c[entity.key[0]]
         with self.engine.begin() as conn:
             gone = self.state.unseen_keys(conn, run_id)
-            for start in range(0, len(gone), 500):
-                chunk = gone[start : start + 500]
-                if entity.deletes is DeleteRule.HARD:
-                    conn.execute(table.delete().where(key_column.in_(chunk)))
-                elif entity.deletes is DeleteRule.SOFT and entity.deletion_flag:
-                    conn.execute(
-                        table.update()
-                        .where(key_column.in_(chunk))
-                        .values({entity.deletion_flag: True})
-                    )
+            self._apply_delete_rule(conn, gone)
             self.state.forget(conn, gone)
         return RunCounts(deleted=len(gone))
+
+    def delete_keys(self, keys: list[str]) -> RunCounts:
+        """Apply the delete rule to ``keys`` 1C reported deleted (exchange-plan packets);
+        keys the app never had are ignored, so a packet applied twice changes nothing."""
+        with self.engine.connect() as conn:
+            known = sorted(self.state.stored_versions(conn, keys))
+        with self.engine.begin() as conn:
+            self._apply_delete_rule(conn, known)
+            self.state.forget(conn, known)
+        return RunCounts(deleted=len(known))
+
+    def _apply_delete_rule(self, conn: Connection, keys: list[str]) -> None:
+        entity, table = self.plan.entity, self.plan.table
+        if entity.deletes is DeleteRule.IGNORE or not keys:
+            return
+        if entity.deletes is DeleteRule.SOFT and not entity.deletion_flag:
+            return
+        key_columns = [table.c[column] for column in entity.key]
+        if len(key_columns) == 1:
+            values = [self.plan.key_values(key)[0] for key in keys]
+            for start in range(0, len(values), 500):
+                where = key_columns[0].in_(values[start : start + 500])
+                conn.execute(self._delete_statement(where))
+            return
+        # composite keys: one parameterised statement, executed for every key tuple
+        match = sa.and_(
+            *(column == sa.bindparam(f"k{index}") for index, column in enumerate(key_columns))
+        )
+        params = [
+            {f"k{index}": value for index, value in enumerate(self.plan.key_values(key))}
+            for key in keys
+        ]
+        conn.execute(self._delete_statement(match), params)
+
+    def _delete_statement(self, where: Any) -> Any:
+        entity, table = self.plan.entity, self.plan.table
+        if entity.deletes is DeleteRule.HARD:
+            return table.delete().where(where)
+        return table.update().where(where).values({str(entity.deletion_flag): True})
 
     def close_run(self, run_id: int, status: str, counts: RunCounts, error: str | None) -> None:
         with self.engine.begin() as conn:
             self.state.finish_run(conn, run_id, status, counts, error)
+
+
+def _tuple_key_reader(indexes: list[int]) -> Any:
+    """``mapped tuple -> row key``, the same text ``EntityPlan.key_reader`` makes."""
+    if len(indexes) == 1:
+        (index,) = indexes
+        return lambda row: str(row[index])
+    return lambda row: key_text([row[index] for index in indexes])
+
+
+def _versions(rows: list[dict[str, Any]]) -> list[str | None]:
+    """``version_of`` of each row; 1C's DataVersion strings taken as they are."""
+    versions = [row.get(DATA_VERSION) for row in rows]
+    if set(map(type, versions)) <= {str} and "" not in versions:
+        return versions
+    return [version_of(row) for row in rows]

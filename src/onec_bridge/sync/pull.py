@@ -5,24 +5,36 @@ the database thread commits the previous one. Each page commits with its
 checkpoint in one transaction, so a crash anywhere resumes from the last page
 committed, with no row lost or written twice. Deletions are found at the end of
 a complete listing: every key not seen by this run is gone from 1C.
+
+Modes (chosen per run from the contract's ``incremental`` and the entity's state):
+``full`` (first load, ``--full``, ``incremental: full``, sets without DataVersion),
+``data_version``, ``modified_field`` (a window, no physical-delete detection),
+``exchange_plan`` (one packet) and ``exchange_plan_full`` (the first load of an
+exchange-plan entity, confirmed afterwards). A resumed run keeps its mode.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 import structlog
 
+from onec_bridge.contract.model import IncrementalStrategy
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.store.database import Database
+from onec_bridge.sync import exchange
 from onec_bridge.sync.counts import RunCounts, RunResult
 from onec_bridge.sync.entity_plan import EntityPlan
 from onec_bridge.sync.page_writer import PageWriter, SourcePage
+from onec_bridge.sync.readers import Listing, full_listing, listing_of_sets
+from onec_bridge.sync.run_state import OpenRun
+from onec_bridge.sync.source_kinds import SourceKind
 
 __all__ = ["ProgressCallback", "PullEngine"]
 
@@ -32,6 +44,11 @@ ProgressCallback = Callable[[str, int, int | None], None]
 #: rows committed per transaction at most (whole pages; the last page's cursor is the
 #: checkpoint); bigger batches cost fewer commits and hit indexes in better order
 BATCH_ROWS = 10_000
+FULL, DATA_VERSION, MODIFIED = "full", "data_version", "modified_field"
+PACKET, PACKET_FULL = "exchange_plan", "exchange_plan_full"
+#: modes whose listing is complete, so unseen keys are deletions
+_COMPLETE_LISTINGS = (FULL, DATA_VERSION, PACKET_FULL)
+_COUNTABLE = (SourceKind.OBJECT, SourceKind.REGISTER, SourceKind.CONSTANT)
 
 
 @dataclass
@@ -57,37 +74,22 @@ class PullEngine:
     async def pull(self, plan: EntityPlan, *, full: bool = False) -> RunResult:
         started = time.perf_counter()
         writer = PageWriter(self.database, plan)
-        opened = await self._db(writer.open_run, "full" if full else "auto", self.correlation_id)
+        first_load = full or not await self._db(writer.has_history)
+        opened = await self._db(writer.open_run, _mode_for(plan, first_load), self.correlation_id)
+        mode = await self._db(self._stored_mode, opened.run_id)
+        if mode not in (FULL, DATA_VERSION, MODIFIED, PACKET, PACKET_FULL):
+            mode = _mode_for(plan, first_load)  # a run recorded before modes were stored
         structlog.contextvars.bind_contextvars(entity=plan.name, run_id=opened.run_id)
         self.force = full
-        first_load = full or not await self._db(writer.has_history)
-        mode = "full" if first_load or not plan.uses_data_version else "data_version"
-        log.info(
-            "sync.start",
-            entity_set=plan.entity_set,
-            mode=mode,
-            resumed=opened.resumed,
-            cursor=opened.cursor,
-        )
+        log.info("sync.start", source=plan.entity_set, mode=mode, resumed=opened.resumed)
         counts = opened.counts
         result = RunResult(
-            plan.name,
-            opened.run_id,
-            self.correlation_id,
-            mode,
-            "running",
-            0.0,
-            counts,
-            opened.resumed,
+            plan.name, opened.run_id, self.correlation_id, mode, "running", 0.0, counts
         )
+        result.resumed = opened.resumed
         try:
-            total = await self.client.odata.count(plan.entity_set, filter=plan.entity.filter)
             assume_new = first_load and not full and not opened.resumed
-            await self._stream(
-                plan, writer, opened.run_id, opened.cursor, mode, counts, total, assume_new
-            )
-            counts.add(await self._db(writer.finish_listing, opened.run_id))
-            await self._db(writer.close_run, opened.run_id, "succeeded", counts, None)
+            await self._run(plan, writer, opened, mode, assume_new)
             result.status = "succeeded"
         except Exception as exc:
             result.status = "failed"
@@ -106,12 +108,96 @@ class PullEngine:
         )
         return result
 
+    def _stored_mode(self, run_id: int) -> str:
+        runs = self.database.state.runs
+        with self.database.engine.connect() as conn:
+            return str(conn.execute(sa.select(runs.c.mode).where(runs.c.id == run_id)).scalar())
+
+    async def _run(
+        self, plan: EntityPlan, writer: PageWriter, opened: OpenRun, mode: str, assume_new: bool
+    ) -> None:
+        """The run's work, its success record, then (exchange plans) the confirmation."""
+        counts, run_id = opened.counts, opened.run_id
+        node = None
+        if mode in (PACKET, PACKET_FULL):
+            assert plan.entity.exchange_plan is not None
+            node = await exchange.read_node(self.client, plan.entity.exchange_plan)
+        if mode == PACKET:
+            assert node is not None
+            await self._apply_packet(plan, writer, run_id, node, counts)
+        else:
+            if mode == PACKET_FULL and not opened.resumed:
+                assert node is not None
+                await exchange.select_changes(self.client, node)  # number what is pending
+            listings = await self._listings(plan, writer, mode, opened.cursor)
+            total = await self._total(plan, mode, listings[1])
+            await self._stream(plan, writer, run_id, listings[0], mode, counts, total, assume_new)
+            if mode in _COMPLETE_LISTINGS:
+                counts.add(await self._db(writer.finish_listing, run_id))
+        await self._db(writer.close_run, run_id, "succeeded", counts, None)
+        if node is not None:  # only after the rows are committed: at-least-once
+            await exchange.acknowledge(self.client, node)
+
+    async def _apply_packet(
+        self,
+        plan: EntityPlan,
+        writer: PageWriter,
+        run_id: int,
+        node: exchange.Node,
+        counts: RunCounts,
+    ) -> None:
+        feed = await exchange.select_changes(self.client, node)
+        packet = exchange.packet_of(feed, plan, node.next_message)
+        page = await self._db(writer.classify, packet.rows, self.force)
+        page.cursor = {exchange.PACKET_CURSOR: packet.message_no}
+        counts.add(await self._db(writer.write_pages, run_id, [page], counts))
+        if packet.deleted:
+            counts.add(await self._db(writer.delete_keys, packet.deleted))
+        log.info(
+            "sync.packet",
+            message_no=packet.message_no,
+            entries=len(packet.rows),
+            deleted=len(packet.deleted),
+        )
+
+    async def _listings(
+        self, plan: EntityPlan, writer: PageWriter, mode: str, cursor: Any
+    ) -> tuple[AsyncIterator[Listing], str | None]:
+        """The pages to read in ``mode`` and the $filter they cover (for the total)."""
+        in_flight = self.client.settings.resilience.max_concurrency
+        if mode == DATA_VERSION:
+            pages = listing_of_sets(self.client, plan, plan.listing_select(), cursor, in_flight)
+            return _with_cursors(plan, pages), plan.entity.filter
+        if mode == MODIFIED:
+            newest = await self._db(_newest_value, writer, plan)
+            since = plan.window_start(newest, cursor)
+            if since is not None:
+                window = plan.window_filter(since)
+                field_name = str(plan.entity.modified_field)
+                pages = listing_of_sets(
+                    self.client,
+                    plan,
+                    plan.full_select(),
+                    None,
+                    1,
+                    filter=window,
+                    order_by=(field_name, *plan.key_sources),
+                    keyset=None,  # $skip inside the window: it holds only recent changes
+                )
+                return _with_cursors(plan, pages, field_name), window
+        return full_listing(self.client, plan, cursor, in_flight), plan.entity.filter
+
+    async def _total(self, plan: EntityPlan, mode: str, filter: str | None) -> int | None:
+        if plan.source.kind not in _COUNTABLE:
+            return None
+        return await self.client.odata.count(plan.entity_set, filter=filter)
+
     async def _stream(
         self,
         plan: EntityPlan,
         writer: PageWriter,
         run_id: int,
-        cursor: Any,
+        listings: AsyncIterator[Listing],
         mode: str,
         counts: RunCounts,
         total: int | None,
@@ -119,7 +205,7 @@ class PullEngine:
     ) -> None:
         depth = max(2, BATCH_ROWS // max(1, plan.page_size))
         queue: asyncio.Queue[SourcePage | Exception | None] = asyncio.Queue(depth)
-        reader = asyncio.create_task(self._read(plan, writer, cursor, mode, queue, assume_new))
+        reader = asyncio.create_task(self._read(plan, writer, listings, mode, queue, assume_new))
         try:
             finished = False
             while not finished:
@@ -142,7 +228,7 @@ class PullEngine:
         self,
         plan: EntityPlan,
         writer: PageWriter,
-        cursor: Any,
+        listings: AsyncIterator[Listing],
         mode: str,
         queue: asyncio.Queue[SourcePage | Exception | None],
         assume_new: bool,
@@ -150,24 +236,14 @@ class PullEngine:
         """Producer: list pages (a bounded number of requests in flight, never more than the
         contract's ``resilience.max_concurrency``), fetch what changed, hand pages over in
         order."""
-        full = mode == "full"
-        select = plan.full_select() if full else plan.listing_select()
-        pages = self.client.odata.iter_pages(
-            plan.entity_set,
-            select=select,
-            filter=plan.resume_filter(cursor),
-            order_by=plan.order_by,
-            page_size=plan.page_size,
-            keyset=plan.entity.keyset,
-            max_in_flight=self.client.settings.resilience.max_concurrency,
-        )
         try:
-            async for listing in pages:
+            async for listing in listings:
                 if assume_new:
-                    page = writer.classify(listing, assume_new=True)  # no database work
+                    page = writer.classify(listing.rows, assume_new=True)  # no database work
                 else:
-                    page = await self._db(writer.classify, listing, full and self.force)
-                if not full and page.to_fetch:
+                    page = await self._db(writer.classify, listing.rows, self.force)
+                page.cursor = listing.cursor
+                if mode == DATA_VERSION and page.to_fetch:
                     page.rows = await self.client.odata.get_many(
                         plan.entity_set, page.to_fetch, select=plan.full_select()
                     )
@@ -176,6 +252,33 @@ class PullEngine:
             await queue.put(exc)
             return
         await queue.put(None)
+
+
+def _mode_for(plan: EntityPlan, first_load: bool) -> str:
+    strategy = plan.entity.incremental
+    if strategy is IncrementalStrategy.EXCHANGE_PLAN:
+        return PACKET_FULL if first_load else PACKET
+    if first_load:
+        return FULL
+    if strategy is IncrementalStrategy.MODIFIED_FIELD:
+        return MODIFIED
+    return DATA_VERSION if plan.uses_data_version else FULL
+
+
+def _newest_value(writer: PageWriter, plan: EntityPlan) -> Any:
+    column = plan.table.c[str(plan.modified_column)]
+    with writer.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.max(column))).scalar()
+
+
+async def _with_cursors(
+    plan: EntityPlan, pages: AsyncIterator[list[dict[str, Any]]], cursor_field: str | None = None
+) -> AsyncIterator[Listing]:
+    async for page in pages:
+        if cursor_field is None:
+            yield Listing(page, plan.next_cursor(page))
+        else:
+            yield Listing(page, page[-1].get(cursor_field) if page else None)
 
 
 async def _next_batch(

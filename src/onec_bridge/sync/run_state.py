@@ -124,8 +124,13 @@ class RunState:
         entity = self.entity
         # one row per key (the last wins), in key order: the index is hit sequentially
         latest = {key: (version, deleted) for key, version, deleted in versions}
-        rows = [(entity, key, *latest[key], run_id) for key in sorted(latest)]
-        upsert.execute(conn, rows)
+        # bound by hand: Boolean is 0/1 on SQLite, as its bind processor makes it
+        flag: Any = int if conn.dialect.name == "sqlite" else bool
+        rows = [
+            (entity, key, version, flag(deleted), run_id)
+            for key, (version, deleted) in sorted(latest.items())
+        ]
+        upsert.execute(conn, rows, bound=True)
 
     def mark_seen(self, conn: Connection, run_id: int, keys: Sequence[str]) -> None:
         if not keys:

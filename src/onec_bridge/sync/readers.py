@@ -1,0 +1,161 @@
+"""Listing pages of every source kind, as ``Listing``s the pull engine classifies and writes.
+
+- sets (catalogs, documents, registers' records, constants): ``iter_pages`` (keyset on
+  the contract's ``keyset``, else ``$skip`` over the key), a bounded number in flight;
+- tabular sections: the **owner's** pages (``$select=Ref_Key,<Date|Code>,<Section>``,
+  keyset on the owner's ``Date``/``Code``) with each owner's inline array exploded into
+  child rows keyed (owner ``Ref_Key``, ``LineNumber``). Chosen over listing the
+  ``Document_X_Товары`` set because that set can only be paged by ``$skip`` (1C refuses
+  keyset on ``Ref_Key`` and orders references by presentation), which costs O(offset)
+  and shifts under concurrent edits — a shifted page hides rows, and a complete listing
+  that missed rows would delete them. The owner's rows also arrive together, as one
+  consistent version of the document;
+- virtual tables (``SliceLast``, ``Balance``…): one request (1C pages them unreliably:
+  ``$skip`` → 400, ``$top`` an arbitrary subset — 1c-facts §11), cut into pages here;
+- HTTP-service lists: one ``GET`` or ``limit``/``offset`` pages (``source.paging``);
+- enums: the members ``$metadata`` lists, as rows ``{Name, Order}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from onec_bridge.contract.model import HttpPaging
+from onec_bridge.onec.client import OneCClient
+from onec_bridge.sync.entity_plan import EntityPlan
+from onec_bridge.sync.source_kinds import SourceKind
+
+__all__ = ["Listing", "full_listing", "listing_of_sets"]
+
+Row = dict[str, Any]
+_LIST_KEYS = ("items", "value", "data")
+
+
+@dataclass
+class Listing:
+    """Rows of one page and the checkpoint cursor that resumes after it."""
+
+    rows: list[Row]
+    cursor: Any = None
+
+
+async def full_listing(
+    client: OneCClient, plan: EntityPlan, cursor: Any, max_in_flight: int
+) -> AsyncIterator[Listing]:
+    """Whole rows of every kind of source, page by page, resuming after ``cursor``."""
+    kind = plan.source.kind
+    if kind is SourceKind.VIRTUAL:
+        rows = await client.odata.virtual_table(
+            plan.entity_set,
+            str(plan.source.function),
+            plan.source.params,
+            filter=plan.entity.filter,
+        )
+        for page in _chunks(rows, plan.page_size):
+            yield Listing(page)
+    elif kind is SourceKind.HTTP:
+        async for page in _http_pages(client, plan):
+            yield Listing(page)
+    elif kind is SourceKind.ENUM:
+        schema = await client.odata.metadata()
+        enum = schema.enum_types.get(plan.entity_set)
+        if enum is None:
+            raise LookupError(
+                f"entities.{plan.name}.source.enum: $metadata has no enumeration "
+                f"{plan.entity_set!r}; known: {', '.join(sorted(schema.enum_types)[:20])}"
+            )
+        yield Listing(
+            [{"Name": name, "Order": str(index)} for index, name in enumerate(enum.members)]
+        )
+    elif kind is SourceKind.TABULAR:
+        async for listing in _owner_pages(client, plan, cursor, max_in_flight):
+            yield listing
+    else:
+        pages = listing_of_sets(client, plan, plan.full_select(), cursor, max_in_flight)
+        async for page in pages:
+            yield Listing(page, plan.next_cursor(page))
+
+
+def listing_of_sets(
+    client: OneCClient,
+    plan: EntityPlan,
+    select: list[str],
+    cursor: Any,
+    max_in_flight: int,
+    filter: str | None = None,
+    order_by: tuple[str, ...] | None = None,
+    keyset: str | None = "",
+) -> AsyncIterator[list[Row]]:
+    """Pages of the plan's set; ``keyset=""`` means the plan's own keyset."""
+    return client.odata.iter_pages(
+        plan.entity_set,
+        select=select,
+        filter=filter if filter is not None else plan.resume_filter(cursor),
+        order_by=order_by or plan.order_by,
+        page_size=plan.page_size,
+        keyset=plan.keyset if keyset == "" else keyset,
+        max_in_flight=max_in_flight,
+    )
+
+
+async def _owner_pages(
+    client: OneCClient, plan: EntityPlan, cursor: Any, max_in_flight: int
+) -> AsyncIterator[Listing]:
+    section, owner_keyset = str(plan.source.section), plan.source.owner_keyset
+    pages = listing_of_sets(client, plan, plan.full_select(), cursor, max_in_flight)
+    async for owners in pages:
+        rows: list[Row] = []
+        for owner in owners:
+            lines = owner.get(section)
+            if not isinstance(lines, list):
+                raise ValueError(
+                    f"entities.{plan.name}: {plan.entity_set} rows carry no `{section}` array; "
+                    f"is `{section}` a tabular section of it? ($metadata: "
+                    f"{plan.entity_set}_{section})"
+                )
+            for line in lines:
+                child = dict(line)
+                child.setdefault("Ref_Key", owner.get("Ref_Key"))
+                child.setdefault(owner_keyset, owner.get(owner_keyset))
+                rows.append(child)
+        yield Listing(rows, owners[-1].get(owner_keyset) if owners else None)
+
+
+async def _http_pages(client: OneCClient, plan: EntityPlan) -> AsyncIterator[list[Row]]:
+    service = client.hs(str(plan.source.http_root))
+    paging: HttpPaging | None = plan.entity.source.paging
+    offset = 0
+    while True:
+        params = {paging.limit_param: paging.size, paging.offset_param: offset} if paging else None
+        answer = (await service.get(plan.source.http_path, params=params)).json()
+        rows = _items(answer, plan)
+        if rows:
+            yield rows
+        if paging is None or len(rows) < paging.size:
+            return
+        offset += len(rows)
+
+
+def _items(answer: Any, plan: EntityPlan) -> list[Row]:
+    wanted = plan.entity.source.items
+    rows: Any
+    if isinstance(answer, list) and wanted is None:
+        rows = answer
+    elif isinstance(answer, dict):
+        key = wanted or next((name for name in _LIST_KEYS if name in answer), None)
+        rows = answer.get(key) if key else None
+    else:
+        rows = None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ValueError(
+            f"entities.{plan.name}: {plan.entity.source.http_service} did not answer a list "
+            f"of objects{f' under {wanted!r}' if wanted else ''}; set `source.items` to the "
+            "key that holds the list"
+        )
+    return rows
+
+
+def _chunks(rows: list[Row], size: int) -> list[list[Row]]:
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
