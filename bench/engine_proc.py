@@ -23,6 +23,18 @@ from onec_bridge.sync.runner import run_sync
 CONTRACT = Path(__file__).with_name("contract.yaml")
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. Not ``ru_maxrss``: Linux carries that across fork + exec, so
+    it would report the bench parent's size at the fork (the 1M key scan: ~480 MB)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--onec-url", required=True)
@@ -52,7 +64,7 @@ def main() -> None:
         "mode": result.mode,
         "status": result.status,
         "counts": vars(result.counts),
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": _peak_rss_mb(),
     }
     print(json.dumps(out), flush=True)
 

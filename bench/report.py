@@ -12,12 +12,21 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["Line", "Scenario", "write_results"]
+__all__ = ["Line", "Scenario", "ratio_text", "write_results"]
 
 PACKAGES = (
     "onec-bridge", "httpx2", "msgspec", "SQLAlchemy", "psycopg", "uvicorn", "starlette",
     "requests", "dlt", "psutil",
 )  # fmt: skip
+
+
+def ratio_text(peer_seconds: float, our_seconds: float) -> str:
+    """``onec-bridge 2.3x faster`` or, below 1, ``onec-bridge 1.2x slower`` (never
+    "0.8x faster")."""
+    ratio = peer_seconds / our_seconds
+    if ratio >= 1:
+        return f"onec-bridge {ratio:.1f}x faster"
+    return f"onec-bridge {1 / ratio:.1f}x slower"
 
 
 @dataclass

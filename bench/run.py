@@ -18,7 +18,7 @@ from bench.emulator_client import Emulator
 from bench.engine import EngineRun, run_engine
 from bench.limit import emulator_alone, requests_per_second
 from bench.naive import naive_sync
-from bench.report import Line, Scenario, write_results
+from bench.report import Line, Scenario, ratio_text, write_results
 from bench.targets import Targets
 
 LATENCY = 0.030
@@ -30,7 +30,7 @@ def _say(text: str) -> None:
 
 
 def _times(peer: float, ours: float) -> str:
-    return f"onec-bridge {peer / ours:.1f}x faster"
+    return ratio_text(peer, ours)
 
 
 def _engine_line(run: EngineRun, target: str, n: int, extra: str = "") -> Line:

@@ -35,6 +35,12 @@ class RowMapper:
             (column, spec.source, converter_for(spec.resolved_type))
             for column, spec in entity.fields.items()
         ]
+        #: resolved contract type of each column, in ``self.columns`` order
+        self.column_types: tuple[str, ...] = tuple(
+            spec.resolved_type for spec in entity.fields.values()
+        )
+        self.sources: tuple[str, ...] = tuple(source for _, source, _ in self._plan)
+        self.converters: tuple[Converter, ...] = tuple(convert for _, _, convert in self._plan)
         self._key_source = entity.key_sources()[0]
         self.source_fields = sorted({spec.source for spec in entity.fields.values()})
         #: destination column names, in the order of the tuples ``map_tuples`` makes
@@ -52,7 +58,7 @@ class RowMapper:
             try:
                 append(to_tuple(row))
             except ValueError as exc:
-                rejected.append(RejectedRow(row.get(self._key_source), self._reason(row, exc), row))
+                rejected.append(self.rejected(row, exc))
         return mapped, rejected
 
     def map_rows(self, rows: Iterable[dict[str, Any]]) -> MappedPage:
@@ -67,6 +73,10 @@ class RowMapper:
             except ValueError as exc:
                 rejected.append(RejectedRow(row.get(self._key_source), self._reason(row, exc), row))
         return MappedPage(mapped, rejected)
+
+    def rejected(self, row: dict[str, Any], error: ValueError) -> RejectedRow:
+        """The dead letter of ``row``, with the first column that does not convert."""
+        return RejectedRow(row.get(self._key_source), self._reason(row, error), row)
 
     def _reason(self, row: dict[str, Any], error: ValueError) -> str:
         for column, source, convert in self._plan:

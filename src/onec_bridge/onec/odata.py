@@ -217,10 +217,16 @@ class OData:
             yield page
 
     async def get_many(
-        self, set_name: str, keys: Sequence[str], select: Sequence[str] | None = None
+        self,
+        set_name: str,
+        keys: Sequence[str],
+        select: Sequence[str] | None = None,
+        *,
+        max_in_flight: int = 1,
     ) -> list[Row]:
         """Rows whose ``Ref_Key`` is in ``keys``, fetched by ``eq … or …`` chains that each
-        fit ``url_max_length``. Keys 1C does not know are simply absent."""
+        fit ``url_max_length``, ``max_in_flight`` chains at a time (capped at
+        ``resilience.max_concurrency``). Keys 1C does not know are simply absent."""
         if not keys:
             return []
         base = QueryOptions(select=list(select) if select else None)
@@ -231,10 +237,15 @@ class OData:
             base_url_length=base_length,
             max_url_length=self._settings.url_max_length,
         )
-        rows: list[Row] = []
-        for chain in chains:
-            rows.extend(await self.query(set_name, dataclasses.replace(base, filter=chain)))
-        return rows
+        in_flight = min(max(1, max_in_flight), self._settings.resilience.max_concurrency)
+        slots = asyncio.Semaphore(in_flight)
+
+        async def fetch(chain: FilterExpr) -> list[Row]:
+            async with slots:
+                return await self.query(set_name, dataclasses.replace(base, filter=chain))
+
+        answers = await asyncio.gather(*(fetch(chain) for chain in chains))
+        return [row for answer in answers for row in answer]
 
     async def count(self, set_name: str, filter: FilterExpr | str | None = None) -> int:
         """``GET Set/$count`` — the number of rows matching ``filter``."""

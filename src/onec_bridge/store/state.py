@@ -1,4 +1,5 @@
-"""Bridge state tables: runs, checkpoints, per-row versions, dead letters, entity locks.
+"""Bridge state tables: runs, checkpoints, per-row versions, dead letters, entity locks, and
+the keys listed by the running complete listing.
 
 They live in the app database under a prefix (``onec_bridge_`` by default) so
 that a page of rows and the checkpoint covering it commit in one transaction.
@@ -23,6 +24,7 @@ class StateTables:
     row_versions: sa.Table
     dead_letters: sa.Table
     locks: sa.Table
+    listed_keys: sa.Table
 
 
 def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTables:
@@ -83,4 +85,14 @@ def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTa
         sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
     )
-    return StateTables(metadata, runs, checkpoints, row_versions, dead_letters, locks)
+    # digests of the keys a complete listing has seen so far, one row per committed batch;
+    # what survives a crash so that a resumed run still knows every key listed before it
+    listed_keys = sa.Table(
+        f"{prefix}listed_keys",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("entity", sa.String(200), nullable=False, index=True),
+        sa.Column("run_id", sa.Integer, nullable=False),
+        sa.Column("digests", sa.LargeBinary, nullable=False),
+    )
+    return StateTables(metadata, runs, checkpoints, row_versions, dead_letters, locks, listed_keys)

@@ -112,12 +112,15 @@ class BulkUpsert:
         columns = self.columns
         return [tuple(row.get(name) for name in columns) for row in rows]
 
-    def execute(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    def execute(
+        self, connection: Connection, rows: Sequence[tuple[Any, ...]], *, bound: bool = False
+    ) -> None:
         """Upsert ``rows`` (tuples in ``self.columns`` order) inside the connection's
-        transaction; at most one call per table per transaction on PostgreSQL."""
+        transaction; at most one call per table per transaction on PostgreSQL. ``bound``:
+        the values are already what the bind processors would make (``StorageMapper``)."""
         if not rows:
             return
-        params = self._bind(rows)
+        params = rows if bound else self._bind(rows)
         if self.is_postgres:
             self._copy_upsert(connection, params)
         else:

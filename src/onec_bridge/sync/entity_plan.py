@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from onec_bridge.contract.model import Entity, IncrementalStrategy
 from onec_bridge.mapping.converters import Converter, converter_for
-from onec_bridge.mapping.onec_values import parse_onec_datetime
+from onec_bridge.mapping.onec_values import EMPTY_GUID, parse_onec_datetime
 from onec_bridge.mapping.row_mapper import RowMapper
 from onec_bridge.onec.literals import encode_literal
 from onec_bridge.sync.source_kinds import SourceKind, SourceSpec, parse_source
@@ -21,6 +22,8 @@ from onec_bridge.sync.source_kinds import SourceKind, SourceSpec, parse_source
 __all__ = ["EntityPlan", "key_text", "version_of"]
 
 DATA_VERSION = "DataVersion"
+_GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_GUID_LINES = re.compile(f"{_GUID}(?:\n{_GUID})*")
 DATE_KEYSETS = ("Date", "Period")
 UNIQUE_KEYSETS = ("Code",)
 
@@ -137,6 +140,20 @@ class EntityPlan:
             return lambda row: str(convert(row.get(source)))
         pairs = tuple(zip(sources, converters, strict=True))
         return lambda row: key_text([convert(row.get(source)) for source, convert in pairs])
+
+    def keys_of(self, rows: list[dict[str, Any]]) -> list[str]:
+        """``key_reader`` over a page; a GUID key 1C sent in canonical form (lowercase, not
+        the empty reference: what its converter returns unchanged) is checked for the whole
+        page by one regex pass."""
+        column = self.entity.key[0] if len(self.entity.key) == 1 else None
+        if column is not None and self.entity.fields[column].resolved_type == "uuid":
+            source = self.key_sources[0]
+            values = [row.get(source) for row in rows]
+            if all(value.__class__ is str for value in values):
+                text = "\n".join(values)  # type: ignore[arg-type]
+                if _GUID_LINES.fullmatch(text) and EMPTY_GUID not in text:
+                    return values  # type: ignore[return-value]
+        return list(map(self.key_reader(), rows))
 
     def row_key(self, row: dict[str, Any]) -> str:
         reader = self.key_reader()

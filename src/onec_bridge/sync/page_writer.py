@@ -20,6 +20,7 @@ from onec_bridge.store.database import Database
 from onec_bridge.store.upsert import bulk_upsert
 from onec_bridge.sync.counts import RunCounts
 from onec_bridge.sync.entity_plan import DATA_VERSION, EntityPlan, key_text, version_of
+from onec_bridge.sync.listed_keys import ListedKeys, digest_keys
 from onec_bridge.sync.run_state import OpenRun, RunState
 
 __all__ = ["PageWriter", "SourcePage"]
@@ -35,9 +36,10 @@ class SourcePage:
     to_fetch: list[str] = field(default_factory=list)
     new_keys: set[str] = field(default_factory=set)
     previously_deleted: set[str] = field(default_factory=set)
-    unchanged_keys: list[str] = field(default_factory=list)
-    #: (key, version, deleted) of the unchanged rows, to mark them seen in one upsert
-    unchanged_versions: list[tuple[str, str | None, bool]] = field(default_factory=list)
+    #: rows whose stored version is current: nothing of them is written
+    unchanged: int = 0
+    #: digests of every listed key (``listed_keys``), when the listing is complete
+    listed_digests: bytes = b""
     #: every row is new (a first load): ``new_keys`` is not filled, each row counts inserted
     all_new: bool = False
 
@@ -47,6 +49,9 @@ class PageWriter:
         self.engine = database.engine
         self.plan = plan
         self.state = RunState(database.state, plan.name)
+        self.listed = ListedKeys(database.state, plan.name)
+        #: record the listed keys of every page (a complete listing: deletes found at the end)
+        self.track_listing = False
         self.upsert = bulk_upsert(plan.table, self.engine.dialect)
         if self.upsert.columns != plan.mapper.columns:
             raise AssertionError(f"{plan.name}: table columns differ from the mapped columns")
@@ -60,9 +65,16 @@ class PageWriter:
         self._storage = StorageMapper(plan.mapper, plan.table, self.engine.dialect)
         self._bound = self._storage.keys_as_text(plan.entity.key)
 
-    def open_run(self, mode: str, correlation_id: str) -> OpenRun:
+    def open_run(self, mode: str, correlation_id: str, first_load: bool = False) -> OpenRun:
+        """Resume or open a run; a new run drops listed keys an abandoned one left, and a
+        first load (no stored versions) is marked so that it looks for no deletes."""
         with self.engine.begin() as conn:
-            return self.state.open_run(conn, mode, correlation_id)
+            opened = self.state.open_run(conn, mode, correlation_id)
+            if not opened.resumed:
+                self.listed.clear(conn)
+                if first_load:
+                    self.listed.mark_first_load(conn, opened.run_id)
+            return opened
 
     def has_history(self) -> bool:
         with self.engine.connect() as conn:
@@ -75,25 +87,23 @@ class PageWriter:
         not a resume: the entity has no stored versions) skips the lookup."""
         plan = self.plan
         page = SourcePage(listed=len(listing), cursor=plan.next_cursor(listing))
-        if assume_new:
+        if assume_new:  # a first load: no deletes to find, so no listed keys either
             page.all_new = True
             page.rows = listing
             return page
-        key_of = self._key_of
-        keyed = [(key_of(row), row) for row in listing]
+        keyed = list(zip(plan.keys_of(listing), listing, strict=True))
         with self.engine.connect() as conn:
             stored = self.state.stored_versions(conn, [key for key, _ in keyed])
+        if self.track_listing:  # the listed keys already stored; written ones follow
+            page.listed_digests = digest_keys(key for key, _ in keyed if key in stored)
         for key, row in keyed:
             known = stored.get(key)
-            if known is not None and not rewrite_all:
-                version = version_of(row)
-                if known.version == version:
-                    page.unchanged_keys.append(key)
-                    page.unchanged_versions.append((key, version, known.deleted))
-                    continue
+            if known is not None and not rewrite_all and known[0] == version_of(row):
+                page.unchanged += 1
+                continue
             if known is None:
                 page.new_keys.add(key)
-            elif known.deleted:
+            elif known[1]:
                 page.previously_deleted.add(key)
             page.rows.append(row)
             page.to_fetch.append(row[plan.key_source])
@@ -111,6 +121,7 @@ class PageWriter:
         mapped: list[tuple[Any, ...]] = []
         rejected: list[RejectedRow] = []
         recorded: list[tuple[str, str | None, bool]] = []
+        inserted: list[str] = []  # keys new to the store: listed, now stored
         for page in pages:
             page_rows, page_rejected, versions = self._map(page)
             new_keys, previously_deleted = page.new_keys, page.previously_deleted
@@ -121,17 +132,17 @@ class PageWriter:
                 recorded.append((key, version, deleted))
                 if all_new or key in new_keys:
                     counts.inserted += 1
+                    if not all_new:
+                        inserted.append(key)
                 else:
                     counts.updated += 1
                 if deleted and (all_new or key in new_keys or key not in previously_deleted):
                     counts.marked_deleted += 1
             counts.read += page.listed
-            counts.unchanged += len(page.unchanged_keys)
+            counts.unchanged += page.unchanged
             counts.skipped += len(page_rejected)
             mapped.extend(page_rows)
             rejected.extend(page_rejected)
-            recorded.extend(page.unchanged_versions)
-        rejected_keys = [key for key in map(self._rejected_key, rejected) if key is not None]
         # one row per key (a key seen twice, e.g. its Code edited mid-run, keeps its last
         # version), in key order so the index is hit in order
         by_key = {tuple_key(row): row for row in mapped}
@@ -141,8 +152,10 @@ class PageWriter:
         with self.engine.begin() as conn:
             self.upsert.execute(conn, mapped, bound=self._bound)
             self.state.record_versions(conn, run_id, recorded)
-            self.state.mark_seen(conn, run_id, rejected_keys)
             self.state.dead_letter(conn, run_id, rejected)
+            if self.track_listing:
+                digests = [page.listed_digests for page in pages]
+                self.listed.record(conn, run_id, b"".join([*digests, digest_keys(inserted)]))
             self.state.save_checkpoint(conn, run_id, pages[-1].cursor, total)
         return counts
 
@@ -159,18 +172,13 @@ class PageWriter:
         kept = page.rows if stored.kept is None else [page.rows[i] for i in stored.kept]
         return stored.rows, stored.rejected, _versions(kept)
 
-    def _rejected_key(self, item: RejectedRow) -> str | None:
-        try:
-            return str(self._key_of(item.row))
-        except ValueError:  # the key itself did not convert
-            return None if item.key is None else str(item.key)
-
     def finish_listing(self, run_id: int) -> RunCounts:
-        """Apply the delete rule to every key this complete listing did not see."""
+        """Apply the delete rule to every stored key this complete listing did not list."""
         with self.engine.begin() as conn:
-            gone = self.state.unseen_keys(conn, run_id)
+            gone = self.listed.unlisted(conn, run_id)
             self._apply_delete_rule(conn, gone)
             self.state.forget(conn, gone)
+            self.listed.clear(conn)
         return RunCounts(deleted=len(gone))
 
     def delete_keys(self, keys: list[str]) -> RunCounts:

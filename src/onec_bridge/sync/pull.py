@@ -32,7 +32,14 @@ from onec_bridge.sync import exchange
 from onec_bridge.sync.counts import RunCounts, RunResult
 from onec_bridge.sync.entity_plan import EntityPlan
 from onec_bridge.sync.page_writer import PageWriter, SourcePage
-from onec_bridge.sync.readers import Listing, full_listing, listing_of_sets
+from onec_bridge.sync.readers import (
+    Listing,
+    full_listing,
+    listing_of_sets,
+    prefetched,
+    version_listing,
+    with_cursors,
+)
 from onec_bridge.sync.run_state import OpenRun
 from onec_bridge.sync.source_kinds import SourceKind
 
@@ -41,6 +48,8 @@ __all__ = ["ProgressCallback", "PullEngine"]
 log = structlog.get_logger("onec_bridge.sync")
 T = TypeVar("T")
 ProgressCallback = Callable[[str, int, int | None], None]
+#: what the producer queues: a page, a page being fetched, its failure, or the end (None)
+Queued = SourcePage | asyncio.Task[SourcePage] | Exception | None
 #: rows committed per transaction at most (whole pages; the last page's cursor is the
 #: checkpoint); bigger batches cost fewer commits and hit indexes in better order
 BATCH_ROWS = 10_000
@@ -74,11 +83,15 @@ class PullEngine:
     async def pull(self, plan: EntityPlan, *, full: bool = False) -> RunResult:
         started = time.perf_counter()
         writer = PageWriter(self.database, plan)
-        first_load = full or not await self._db(writer.has_history)
-        opened = await self._db(writer.open_run, _mode_for(plan, first_load), self.correlation_id)
+        history = await self._db(writer.has_history)
+        first_load = full or not history
+        opened = await self._db(
+            writer.open_run, _mode_for(plan, first_load), self.correlation_id, not history
+        )
         mode = await self._db(self._stored_mode, opened.run_id)
         if mode not in (FULL, DATA_VERSION, MODIFIED, PACKET, PACKET_FULL):
             mode = _mode_for(plan, first_load)  # a run recorded before modes were stored
+        writer.track_listing = mode in _COMPLETE_LISTINGS
         structlog.contextvars.bind_contextvars(entity=plan.name, run_id=opened.run_id)
         self.force = full
         log.info("sync.start", source=plan.entity_set, mode=mode, resumed=opened.resumed)
@@ -166,8 +179,7 @@ class PullEngine:
         """The pages to read in ``mode`` and the $filter they cover (for the total)."""
         in_flight = self.client.settings.resilience.max_concurrency
         if mode == DATA_VERSION:
-            pages = listing_of_sets(self.client, plan, plan.listing_select(), cursor, in_flight)
-            return _with_cursors(plan, pages), plan.entity.filter
+            return version_listing(self.client, plan, cursor, in_flight), plan.entity.filter
         if mode == MODIFIED:
             newest = await self._db(_newest_value, writer, plan)
             since = plan.window_start(newest, cursor)
@@ -184,7 +196,7 @@ class PullEngine:
                     order_by=(field_name, *plan.key_sources),
                     keyset=None,  # $skip inside the window: it holds only recent changes
                 )
-                return _with_cursors(plan, pages, field_name), window
+                return with_cursors(plan, pages, field_name), window
         return full_listing(self.client, plan, cursor, in_flight), plan.entity.filter
 
     async def _total(self, plan: EntityPlan, mode: str, filter: str | None) -> int | None:
@@ -204,7 +216,7 @@ class PullEngine:
         assume_new: bool,
     ) -> None:
         depth = max(2, BATCH_ROWS // max(1, plan.page_size))
-        queue: asyncio.Queue[SourcePage | Exception | None] = asyncio.Queue(depth)
+        queue: asyncio.Queue[Queued] = asyncio.Queue(depth)
         reader = asyncio.create_task(self._read(plan, writer, listings, mode, queue, assume_new))
         try:
             finished = False
@@ -223,6 +235,7 @@ class PullEngine:
             if not reader.done():
                 reader.cancel()
                 await asyncio.gather(reader, return_exceptions=True)
+            await _cancel_fetches(queue)
 
     async def _read(
         self,
@@ -230,28 +243,36 @@ class PullEngine:
         writer: PageWriter,
         listings: AsyncIterator[Listing],
         mode: str,
-        queue: asyncio.Queue[SourcePage | Exception | None],
+        queue: asyncio.Queue[Queued],
         assume_new: bool,
     ) -> None:
         """Producer: list pages (a bounded number of requests in flight, never more than the
-        contract's ``resilience.max_concurrency``), fetch what changed, hand pages over in
-        order."""
+        contract's ``resilience.max_concurrency``; the next page is listed while this one is
+        classified), start fetching what changed, hand pages over in order. Changed rows
+        are fetched while the listing goes on: the page is queued as its fetch task."""
         try:
-            async for listing in listings:
+            async for listing in prefetched(listings):
                 if assume_new:
                     page = writer.classify(listing.rows, assume_new=True)  # no database work
                 else:
                     page = await self._db(writer.classify, listing.rows, self.force)
                 page.cursor = listing.cursor
                 if mode == DATA_VERSION and page.to_fetch:
-                    page.rows = await self.client.odata.get_many(
-                        plan.entity_set, page.to_fetch, select=plan.full_select()
-                    )
-                await queue.put(page)
+                    await queue.put(asyncio.create_task(self._fetch_changed(plan, page)))
+                else:
+                    await queue.put(page)
         except Exception as exc:  # handed to the consumer, which raises it in the run's context
             await queue.put(exc)
             return
         await queue.put(None)
+
+    async def _fetch_changed(self, plan: EntityPlan, page: SourcePage) -> SourcePage:
+        """The page with its changed rows fetched whole (chains in flight, within the cap)."""
+        in_flight = self.client.settings.resilience.max_concurrency
+        page.rows = await self.client.odata.get_many(
+            plan.entity_set, page.to_fetch, select=plan.full_select(), max_in_flight=in_flight
+        )
+        return page
 
 
 def _mode_for(plan: EntityPlan, first_load: bool) -> str:
@@ -271,25 +292,21 @@ def _newest_value(writer: PageWriter, plan: EntityPlan) -> Any:
         return conn.execute(sa.select(sa.func.max(column))).scalar()
 
 
-async def _with_cursors(
-    plan: EntityPlan, pages: AsyncIterator[list[dict[str, Any]]], cursor_field: str | None = None
-) -> AsyncIterator[Listing]:
-    async for page in pages:
-        if cursor_field is None:
-            yield Listing(page, plan.next_cursor(page))
-        else:
-            yield Listing(page, page[-1].get(cursor_field) if page else None)
-
-
 async def _next_batch(
-    queue: asyncio.Queue[SourcePage | Exception | None],
+    queue: asyncio.Queue[Queued],
 ) -> tuple[list[SourcePage], Exception | bool | None]:
     """Whole pages ready in the queue, up to ``BATCH_ROWS`` rows (at least one page), and
-    what ended the batch: None (end of listing), an exception, or False (more to come)."""
+    what ended the batch: None (end of listing), an exception, or False (more to come).
+    A page still being fetched is waited for (its failure ends the batch)."""
     batch: list[SourcePage] = []
     rows = 0
     item = await queue.get()
     while True:
+        if isinstance(item, asyncio.Task):
+            try:
+                item = await item
+            except Exception as exc:
+                return batch, exc
         if item is None or isinstance(item, Exception):
             return batch, item
         batch.append(item)
@@ -297,3 +314,14 @@ async def _next_batch(
         if rows >= BATCH_ROWS or queue.empty():
             return batch, False
         item = queue.get_nowait()
+
+
+async def _cancel_fetches(queue: asyncio.Queue[Queued]) -> None:
+    """Cancel the fetches of pages left in the queue by a failed run."""
+    tasks = []
+    while not queue.empty():
+        item = queue.get_nowait()
+        if isinstance(item, asyncio.Task):
+            item.cancel()
+            tasks.append(item)
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -2,6 +2,7 @@
 
 - sets (catalogs, documents, registers' records, constants): ``iter_pages`` (keyset on
   the contract's ``keyset``, else ``$skip`` over the key), a bounded number in flight;
+  ``data_version`` lists only keys and versions, in ten-times bigger pages;
 - tabular sections: the **owner's** pages (``$select=Ref_Key,<Date|Code>,<Section>``,
   keyset on the owner's ``Date``/``Code``) with each owner's inline array exploded into
   child rows keyed (owner ``Ref_Key``, ``LineNumber``). Chosen over listing the
@@ -18,18 +19,29 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from onec_bridge.contract.model import HttpPaging
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.sync.entity_plan import EntityPlan
 from onec_bridge.sync.source_kinds import SourceKind
 
-__all__ = ["Listing", "full_listing", "listing_of_sets"]
+__all__ = [
+    "Listing",
+    "full_listing",
+    "listing_of_sets",
+    "prefetched",
+    "version_listing",
+    "with_cursors",
+]
 
 Row = dict[str, Any]
+T = TypeVar("T")
+#: a ``data_version`` listing page holds this many contract pages of listing rows
+VERSION_LISTING_PAGES = 10
 _LIST_KEYS = ("items", "value", "data")
 
 
@@ -87,6 +99,7 @@ def listing_of_sets(
     filter: str | None = None,
     order_by: tuple[str, ...] | None = None,
     keyset: str | None = "",
+    page_size: int | None = None,
 ) -> AsyncIterator[list[Row]]:
     """Pages of the plan's set; ``keyset=""`` means the plan's own keyset."""
     return client.odata.iter_pages(
@@ -94,10 +107,63 @@ def listing_of_sets(
         select=select,
         filter=filter if filter is not None else plan.resume_filter(cursor),
         order_by=order_by or plan.order_by,
-        page_size=plan.page_size,
+        page_size=page_size or plan.page_size,
         keyset=plan.keyset if keyset == "" else keyset,
         max_in_flight=max_in_flight,
     )
+
+
+def version_listing(
+    client: OneCClient, plan: EntityPlan, cursor: Any, max_in_flight: int
+) -> AsyncIterator[Listing]:
+    """``data_version``'s listing: key, ``DataVersion`` and keyset of every row, in pages of
+    ``VERSION_LISTING_PAGES`` pages (its rows are tiny: a request costs per row, not per
+    byte). Keyset pages go one at a time: ranges in flight would first scan the keyset
+    column, as dear as this listing itself; the other request slots fetch changed rows."""
+    in_flight = max_in_flight if plan.keyset is None else 1
+    size = plan.page_size * VERSION_LISTING_PAGES
+    pages = listing_of_sets(client, plan, plan.listing_select(), cursor, in_flight, page_size=size)
+    return with_cursors(plan, pages)
+
+
+async def prefetched(source: AsyncIterator[T], depth: int = 1) -> AsyncIterator[T]:
+    """``source``'s items, read ``depth`` ahead by a task (the next listing request runs
+    while the caller works on the current page)."""
+    queue: asyncio.Queue[tuple[T | None, BaseException | None, bool]] = asyncio.Queue(depth)
+
+    async def pump() -> None:
+        try:
+            async for item in source:
+                await queue.put((item, None, False))
+        except Exception as exc:  # re-raised in the consumer
+            await queue.put((None, exc, True))
+            return
+        await queue.put((None, None, True))
+
+    task = asyncio.create_task(pump())
+    try:
+        while True:
+            item, error, done = await queue.get()
+            if error is not None:
+                raise error
+            if done:
+                break
+            yield item  # type: ignore[misc]
+        await task
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+async def with_cursors(
+    plan: EntityPlan, pages: AsyncIterator[list[Row]], cursor_field: str | None = None
+) -> AsyncIterator[Listing]:
+    async for page in pages:
+        if cursor_field is None:
+            yield Listing(page, plan.next_cursor(page))
+        else:
+            yield Listing(page, page[-1].get(cursor_field) if page else None)
 
 
 async def _owner_pages(

@@ -6,6 +6,7 @@ of rows and the checkpoint covering it always share one.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,13 +24,13 @@ from onec_bridge.sync.counts import RunCounts
 __all__ = ["RunState", "StoredVersion"]
 
 _IN_CHUNK = 500
+#: SQLite host parameters per lookup at most (its limit is 32,766 since 3.32; 999 before)
+_SQLITE_IN_CHUNK = 10_000
 _VERSION_COLUMNS = ("entity", "row_key", "version", "deleted", "seen_run")
 
 
-@dataclass(frozen=True)
-class StoredVersion:
-    version: str | None
-    deleted: bool
+#: ``(version, deleted)`` of a stored row (a plain tuple: one is made per listed row)
+StoredVersion = tuple[str | None, bool]
 
 
 @dataclass
@@ -91,28 +92,32 @@ class RunState:
         return OpenRun(run_id, None, RunCounts(), False)
 
     def stored_versions(self, conn: Connection, keys: Sequence[str]) -> dict[str, StoredVersion]:
-        """Stored version and deleted flag of each of ``keys`` that has one (driver-level query:
-        this runs once per listing page)."""
+        """Stored version and deleted flag of each of ``keys`` that has one. Runs once per
+        listing page, so it goes to the driver's cursor (SQLAlchemy's row machinery costs
+        more than the lookup): PostgreSQL gets one ``= ANY(array)`` for the page, SQLite
+        ``IN`` lists as long as it allows."""
         table = self.tables.row_versions
-        prepare = conn.dialect.identifier_preparer
-        head = (
-            f"SELECT row_key, version, deleted FROM {prepare.format_table(table)} WHERE entity = "
-        )
+        name = conn.dialect.identifier_preparer.format_table(table)
+        head = f"SELECT row_key, version, deleted FROM {name} WHERE entity = "
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         found: dict[str, StoredVersion] = {}
-        postgres = conn.dialect.name == "postgresql"
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = list(keys[start : start + _IN_CHUNK])
-            if postgres:
-                result = conn.exec_driver_sql(
-                    head + "%s AND row_key = ANY(%s)", (self.entity, chunk)
-                )
+        try:
+            if conn.dialect.name == "postgresql":
+                cursor.execute(head + "%s AND row_key = ANY(%s::varchar[])", (self.entity, keys))
+                chunks = [cursor.fetchall()]
             else:
-                marks = ",".join("?" * len(chunk))
-                result = conn.exec_driver_sql(
-                    f"{head}? AND row_key IN ({marks})", (self.entity, *chunk)
-                )
-            for row_key, version, deleted in result:
-                found[row_key] = StoredVersion(version, bool(deleted))
+                chunks = []
+                size = _sqlite_in_chunk(conn)
+                for start in range(0, len(keys), size):
+                    chunk = keys[start : start + size]
+                    marks = ",".join("?" * len(chunk))
+                    cursor.execute(f"{head}? AND row_key IN ({marks})", (self.entity, *chunk))
+                    chunks.append(cursor.fetchall())
+        finally:
+            cursor.close()
+        for rows in chunks:
+            for row_key, version, deleted in rows:
+                found[row_key] = (version, bool(deleted))
         return found
 
     def record_versions(
@@ -131,24 +136,6 @@ class RunState:
             for key, (version, deleted) in sorted(latest.items())
         ]
         upsert.execute(conn, rows, bound=True)
-
-    def mark_seen(self, conn: Connection, run_id: int, keys: Sequence[str]) -> None:
-        if not keys:
-            return
-        table = self.tables.row_versions
-        statement = (
-            table.update()
-            .where(table.c.entity == self.entity, table.c.row_key == sa.bindparam("key"))
-            .values(seen_run=run_id)
-        )
-        conn.execute(statement, [{"key": key} for key in keys])
-
-    def unseen_keys(self, conn: Connection, run_id: int) -> list[str]:
-        table = self.tables.row_versions
-        query = sa.select(table.c.row_key).where(
-            table.c.entity == self.entity, table.c.seen_run != run_id
-        )
-        return [row[0] for row in conn.execute(query)]
 
     def forget(self, conn: Connection, keys: Sequence[str]) -> None:
         table = self.tables.row_versions
@@ -209,3 +196,12 @@ class RunState:
         )
         if status == "succeeded":
             conn.execute(checkpoints.delete().where(checkpoints.c.entity == self.entity))
+
+
+def _sqlite_in_chunk(conn: Connection) -> int:
+    """Keys per ``IN`` list: as many as this SQLite allows (one more is the entity)."""
+    raw = conn.connection.driver_connection
+    getlimit = getattr(raw, "getlimit", None)  # Python 3.11+
+    if getlimit is None:
+        return _IN_CHUNK
+    return max(1, min(_SQLITE_IN_CHUNK, int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)) - 1))

@@ -1,0 +1,121 @@
+"""Wire rows -> tuples the database driver stores as they are, one page at a time.
+
+``RowMapper`` gives Python values (``Decimal``, ``datetime``) that SQLAlchemy's bind
+processors then turn into what the driver stores (canonical decimal text and
+``YYYY-MM-DD HH:MM:SS.ffffff`` on SQLite). ``StorageMapper`` produces those stored
+values directly — the same ones, value for value — column by column with the fast
+paths of ``columns.py``; a page with anything unusual is mapped value by value by
+the reference (converter, then bind processor), so bad rows still go to the dead
+letters with their reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from onec_bridge.mapping.columns import ColumnFast, fast_column
+from onec_bridge.mapping.converters import Converter
+from onec_bridge.mapping.row_mapper import RejectedRow, RowMapper
+
+__all__ = ["STORED_AS_TEXT", "StorageMapper", "StoredPage"]
+
+#: column types whose stored value prints as the converted value does (row keys agree)
+STORED_AS_TEXT = frozenset({"uuid", "string", "text", "integer", "bigint"})
+
+
+@dataclass
+class StoredPage:
+    rows: list[tuple[Any, ...]]
+    rejected: list[RejectedRow]
+    #: index in the source page of each of ``rows`` (None: every row, in order)
+    kept: list[int] | None = None
+
+
+class StorageMapper:
+    """``RowMapper`` for one table and dialect, giving the values the driver binds."""
+
+    def __init__(self, mapper: RowMapper, table: sa.Table, dialect: Dialect) -> None:
+        self.mapper = mapper
+        self.columns = mapper.columns
+        self._sources = mapper.sources
+        self._stores = [
+            _stored(convert, table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
+            for column, convert in zip(mapper.columns, mapper.converters, strict=True)
+        ]
+        self._fast: list[ColumnFast | None] = [
+            fast_column(column_type, dialect.name) for column_type in mapper.column_types
+        ]
+        self._getter = itemgetter(*self._sources) if len(self._sources) > 1 else None
+        self._to_tuple = _compile_row(self._sources, self._stores)
+
+    def keys_as_text(self, key_columns: Sequence[str]) -> bool:
+        """True if ``str()`` of these stored columns equals ``str()`` of the converted ones."""
+        types = dict(zip(self.columns, self.mapper.column_types, strict=True))
+        return all(types[column].split("(", 1)[0] in STORED_AS_TEXT for column in key_columns)
+
+    def map(self, rows: list[dict[str, Any]]) -> StoredPage:
+        if not rows:
+            return StoredPage([], [])
+        columns = self._columns(rows)
+        converted: list[list[Any]] = []
+        for values, fast, store in zip(columns, self._fast, self._stores, strict=True):
+            done = fast(values) if fast is not None else None
+            if done is None:
+                try:
+                    done = [store(value) for value in values]
+                except ValueError:
+                    return self._row_by_row(rows)
+            converted.append(done)
+        return StoredPage(list(zip(*converted, strict=True)), [])
+
+    def _columns(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
+        if self._getter is not None:
+            try:
+                return [list(column) for column in zip(*map(self._getter, rows), strict=True)]
+            except KeyError:  # a row without some field: None, as ``row.get`` gives
+                pass
+        return [[row.get(source) for row in rows] for source in self._sources]
+
+    def _row_by_row(self, rows: list[dict[str, Any]]) -> StoredPage:
+        mapped: list[tuple[Any, ...]] = []
+        rejected: list[RejectedRow] = []
+        kept: list[int] = []
+        to_tuple = self._to_tuple
+        for index, row in enumerate(rows):
+            try:
+                mapped.append(to_tuple(row))
+            except ValueError as exc:
+                rejected.append(self.mapper.rejected(row, exc))
+                continue
+            kept.append(index)
+        return StoredPage(mapped, rejected, kept)
+
+
+def _stored(convert: Converter, process: Callable[[Any], Any] | None) -> Converter:
+    """The reference: the converter, then the bind processor on a non-NULL value."""
+    if process is None:
+        return convert
+
+    def store(value: Any) -> Any:
+        converted = convert(value)
+        return None if converted is None else process(converted)
+
+    return store
+
+
+def _compile_row(
+    sources: Sequence[str], stores: Sequence[Converter]
+) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """``row -> (store_0(row.get(src_0)), …)``; only ``repr`` literals enter the code."""
+    namespace: dict[str, Any] = {f"s{index}": store for index, store in enumerate(stores)}
+    items = "".join(f"s{index}(get({source!r}))," for index, source in enumerate(sources))
+    code = f"def to_tuple(row):\n    get = row.get\n    return ({items})\n"
+    exec(compile(code, "<onec_bridge storage mapper>", "exec"), namespace)
+    to_tuple: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["to_tuple"]
+    return to_tuple
