@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import os
 import socket
 import subprocess
@@ -136,7 +138,15 @@ def test_postgres_lock_dies_with_its_connection(postgres_url: str) -> None:
     assert connection is not None
     connection.invalidate()
     second = entity_lock(db.engine, db.state, "products", "run-b")
-    second.acquire()
+    # the server ends the dead session asynchronously: wait (bounded) until it has
+    for _ in range(100):
+        try:
+            second.acquire()
+            break
+        except EntityLocked:
+            time.sleep(0.05)
+    else:
+        pytest.fail("the advisory lock outlived its connection by more than 5 s")
     holder = second.holder()
     assert holder is not None
     assert holder.owner == "run-b"

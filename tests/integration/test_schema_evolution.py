@@ -47,7 +47,7 @@ def _seed(url: str) -> None:
         conn.execute(db.tables["products"].insert(), rows)
         conn.execute(
             db.state.row_versions.insert(),
-            [{"entity": "products", "row_key": row["id"], "seen_run": 1} for row in rows],
+            [{"entity": "products", "row_key": row["id"]} for row in rows],
         )
     db.dispose()
 

@@ -77,12 +77,9 @@ def test_custom_prefix_keeps_its_own_version_table(database_url: str) -> None:
 
 def test_state_created_before_alembic_is_adopted_and_upgraded(database_url: str) -> None:
     engine = sa.create_engine(database_url)
-    old = _state_metadata()
-    baseline = [
-        table for name, table in old.tables.items() if not name.endswith(("locks", "listed_keys"))
-    ]
-    old.create_all(engine, tables=baseline)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # the baseline layout, as the bridge made it before alembic
+        upgrade_state(conn, PREFIX, revision="0001")
+        conn.execute(sa.text(f"DROP TABLE {PREFIX}alembic_version"))
         conn.execute(
             sa.text(
                 f"INSERT INTO {PREFIX}row_versions (entity, row_key, deleted, seen_run) "
@@ -97,3 +94,77 @@ def test_state_created_before_alembic_is_adopted_and_upgraded(database_url: str)
     assert kept == 1
     assert _diff(engine, _state_metadata()) == []
     engine.dispose()
+
+
+LONG_KEY = '["' + "Склад основной, секция " * 12 + '", "2024-03-05T14:07:09"]'
+
+
+def test_upgrade_from_0003_keeps_the_data_and_covers_the_lookup(database_url: str) -> None:
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        upgrade_state(conn, PREFIX, revision="0003")
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {PREFIX}row_versions (entity, row_key, version, deleted, seen_run) "
+                "VALUES ('units', 'k1', 'AAA=', false, 3), ('units', 'k2', NULL, true, 4), "
+                "('prices', 'k1', 'b3', false, 4)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {PREFIX}dead_letters "
+                "(run_id, entity, row_key, reason, payload, created_at) "
+                "VALUES (4, 'units', 'k3', 'bad', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {PREFIX}listed_keys (entity, run_id, digests) VALUES ('units', 4, :d)"
+            ),
+            {"d": b"12345678"},
+        )
+    with engine.begin() as conn:
+        upgrade_state(conn, PREFIX)
+    with engine.begin() as conn:
+        assert current_revision(conn, PREFIX) == head_revision()
+        versions = conn.execute(
+            sa.text(
+                f"SELECT entity, row_key, version, deleted FROM {PREFIX}row_versions "
+                "ORDER BY entity, row_key"
+            )
+        ).all()
+        assert [(e, k, v, bool(d)) for e, k, v, d in versions] == [
+            ("prices", "k1", "b3", False),
+            ("units", "k1", "AAA=", False),
+            ("units", "k2", None, True),
+        ]
+        dead = conn.execute(sa.text(f"SELECT row_key FROM {PREFIX}dead_letters")).scalar()
+        digests = conn.execute(sa.text(f"SELECT digests FROM {PREFIX}listed_keys")).scalar_one()
+        assert (dead, bytes(digests)) == ("k3", b"12345678")
+        # a key longer than the old String(200) fits now (PostgreSQL refused it before)
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {PREFIX}row_versions (entity, row_key, version, deleted) "
+                "VALUES ('units', :key, 'v', false)"
+            ),
+            {"key": LONG_KEY},
+        )
+        columns = {c["name"] for c in sa.inspect(conn).get_columns(f"{PREFIX}row_versions")}
+        assert columns == {"entity", "row_key", "version", "deleted"}
+        assert _covering_lookup(conn)
+    assert _diff(engine, _state_metadata()) == []
+    engine.dispose()
+
+
+def _covering_lookup(conn: sa.Connection) -> bool:
+    """The row-version table answers (entity, row_key) -> (version, deleted) from one b-tree."""
+    table = f"{PREFIX}row_versions"
+    if conn.dialect.name == "sqlite":
+        sql = sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t")
+        return "WITHOUT ROWID" in str(conn.execute(sql, {"t": table}).scalar())
+    sql = sa.text(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = :t"
+    )
+    definitions = [str(row[0]) for row in conn.execute(sql, {"t": table})]
+    assert len(definitions) == 1, definitions
+    return definitions[0].endswith("USING btree (entity, row_key) INCLUDE (version, deleted)")

@@ -8,8 +8,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from onec_bridge.contract.model import Contract
+from onec_bridge.mapping.row_mapper import RejectedRow
 from onec_bridge.store.database import Database
 from onec_bridge.store.upsert import upsert_rows
+from onec_bridge.sync.entity_plan import key_text
+from onec_bridge.sync.run_state import RunState
 
 GUID_A = "5f6a1d1c-2f55-11ef-8b5a-0242ac120002"
 GUID_B = "6a7b2e2d-2f55-11ef-8b5a-0242ac120002"
@@ -88,4 +91,29 @@ def test_postgres_uses_native_types(postgres_url: str) -> None:
     assert str(columns["id"]) == "UUID"
     assert str(columns["price"]) == "NUMERIC(20, 3)"
     assert str(columns["created_at"]) == "TIMESTAMP"
-    assert columns["created_at"].timezone is False
+    created_at = columns["created_at"]
+    assert isinstance(created_at, sa.DateTime)
+    assert created_at.timezone is False
+
+
+def test_long_composite_keys_are_versioned_and_dead_lettered(database_url: str) -> None:
+    """A composite key is a JSON array of its parts: three long dimensions exceed 200
+    characters, which the state keeps exactly (PostgreSQL refused it as varchar(200))."""
+    db = Database(contract(database_url))
+    db.create_schema()
+    parts = ["Склад №1 — основной, секция хранения охлаждённой продукции " * 4, GUID_A]
+    long_key = key_text([*parts, datetime(2024, 3, 5, 14, 7, 9)])
+    other_key = key_text([*parts, datetime(2024, 3, 6)])
+    assert len(long_key) > 250
+    state = RunState(db.state, "stock")
+    with db.engine.begin() as conn:
+        run = state.open_run(conn, "full", "corr-1")
+        state.record_versions(conn, [(long_key, "v1", False), (other_key, "v2", True)])
+        state.dead_letter(conn, run.run_id, [RejectedRow(long_key, "bad value", {"x": 1})])
+    with db.engine.begin() as conn:
+        state.record_versions(conn, [(long_key, "v3", False)])
+        found = state.stored_versions(conn, [long_key, other_key, key_text(["absent"])])
+        dead = conn.execute(sa.select(db.state.dead_letters.c.row_key)).scalar_one()
+    db.dispose()
+    assert found == {long_key: ("v3", False), other_key: ("v2", True)}
+    assert dead == long_key

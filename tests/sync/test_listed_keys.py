@@ -15,10 +15,10 @@ def _setup(stored: list[str]) -> tuple[sa.Engine, ListedKeys]:
     with engine.begin() as conn:
         conn.execute(
             tables.row_versions.insert(),
-            [{"entity": "e", "row_key": key, "deleted": False, "seen_run": 1} for key in stored],
+            [{"entity": "e", "row_key": key, "deleted": False} for key in stored],
         )
         conn.execute(  # another entity's keys never count
-            tables.row_versions.insert().values(entity="other", row_key="z", seen_run=1)
+            tables.row_versions.insert().values(entity="other", row_key="z")
         )
     return engine, ListedKeys(tables, "e")
 

@@ -67,11 +67,8 @@ def check(
         except ContractError as exc:
             _fail_with(exc.problems)
         schema, note = _schema_for_check(contract.onec, metadata, offline)
-        problems = (
-            []
-            if schema is None
-            else check_against_metadata(contract, origins, schema, default_file=str(files[-1]))
-        )
+        # without a schema only the checks that need no 1C run (HTTP-service form, paging)
+        problems = check_against_metadata(contract, origins, schema, default_file=str(files[-1]))
     if problems:
         _fail_with(problems)
     checked = f"{len(contract.entities)} entities"

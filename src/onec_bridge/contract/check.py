@@ -10,12 +10,26 @@ contract.yaml:31:7: entities.products.fields.sku.from: unknown attribute `Арт
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from onec_bridge.contract.check_shapes import (
+    Shape,
+    check_arguments,
+    closest_set,
+    tabular_parts,
+    tabular_shape,
+)
+from onec_bridge.contract.check_sources import (
+    NOT_PUBLISHED,
+    Reporter,
+    check_enum,
+    check_exchange_plan,
+    check_local_source,
+)
+from onec_bridge.contract.check_sources import closest as _closest
+from onec_bridge.contract.check_sources import listing as _listing
 from onec_bridge.contract.edm_types import (
     accepts,
     default_column_type,
@@ -23,7 +37,7 @@ from onec_bridge.contract.edm_types import (
     string_length,
 )
 from onec_bridge.contract.errors import ContractError, ContractProblem
-from onec_bridge.contract.loader import Origin, Origins, load_contract_with_origins
+from onec_bridge.contract.loader import Origins, load_contract_with_origins
 from onec_bridge.contract.model import Contract, Entity, FieldSpec
 from onec_bridge.onec.metadata import NavigationProperty, Property, Schema, collection_item_type
 
@@ -32,7 +46,7 @@ __all__ = ["check_against_metadata", "check_contract"]
 _ODATA_SOURCE = re.compile(r"^(?P<set>[^/(?]+)(?:/(?P<function>[A-Za-z]+))?")
 _DATE_TYPES = ("Edm.DateTime", "Edm.DateTimeOffset")
 _KEYSET_CANDIDATES = ("Code", "Date", "Period", "LineNumber")
-_NOT_PUBLISHED = "is it in the OData composition? (УстановитьСоставСтандартногоИнтерфейсаOData)"
+_NOT_PUBLISHED = NOT_PUBLISHED
 
 
 def check_contract(
@@ -40,69 +54,53 @@ def check_contract(
     schema: Schema | None,
     environ: Mapping[str, str] | None = None,
 ) -> list[ContractProblem]:
-    """Every problem of the contract: load-time ones, then (with ``schema``) metadata ones."""
+    """Every problem of the contract: load-time ones, the ones of its sources that need no
+    1C, then (with ``schema``) metadata ones."""
     try:
         contract, origins = load_contract_with_origins(contract_paths, environ)
     except ContractError as exc:
         return list(exc.problems)
-    if schema is None:
-        return []
     paths = [contract_paths] if isinstance(contract_paths, str | Path) else contract_paths
     return check_against_metadata(contract, origins, schema, default_file=str(paths[-1]))
 
 
 def check_against_metadata(
-    contract: Contract, origins: Origins, schema: Schema, default_file: str = "contract.yaml"
+    contract: Contract,
+    origins: Origins,
+    schema: Schema | None,
+    default_file: str = "contract.yaml",
 ) -> list[ContractProblem]:
-    """Problems of an already loaded contract against ``schema``, located through ``origins``."""
+    """Problems of an already loaded contract, located through ``origins``: its sources'
+    own (HTTP form, paging keys) and, with ``schema``, those against ``$metadata``."""
+    local = Reporter(origins, default_file)
+    for name, entity in contract.entities.items():
+        check_local_source(local, ("entities", name), entity)
+    if schema is None:
+        return local.problems
     checker = _Checker(contract, origins, schema, default_file)
     for name, entity in contract.entities.items():
         checker.check_entity(name, entity)
-    return checker.problems
+    return local.problems + checker.problems
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """What ``$metadata`` says about the rows an entity's source returns."""
-
-    set_name: str
-    type_name: str
-    properties: Mapping[str, Property]
-    key: tuple[str, ...] | None  # None for virtual tables (SliceLast, Balance…): no key
-    navigation: Mapping[str, NavigationProperty]
-    owner_type: str | None  # the owning object of a tabular-section set
-
-
-class _Checker:
+class _Checker(Reporter):
     def __init__(
         self, contract: Contract, origins: Origins, schema: Schema, default_file: str
     ) -> None:
+        super().__init__(origins, default_file)
         self.contract = contract
-        self.origins = origins
         self.schema = schema
-        self.default_file = default_file
-        self.problems: list[ContractProblem] = []
-
-    # -- reporting ---------------------------------------------------------------------------
-
-    def report(self, path: tuple[str, ...], message: str, suggestion: str | None) -> None:
-        file, line, column = self._locate(path)
-        self.problems.append(
-            ContractProblem(message, file, line, column, ".".join(path), suggestion)
-        )
-
-    def _locate(self, path: tuple[str, ...]) -> Origin:
-        for cut in range(len(path), 0, -1):
-            if path[:cut] in self.origins:
-                return self.origins[path[:cut]]
-        return self.default_file, None, None
 
     # -- entities ----------------------------------------------------------------------------
 
     def check_entity(self, name: str, entity: Entity) -> None:
+        base = ("entities", name)
+        check_exchange_plan(self, base, entity, self.schema)
+        if entity.source.enum is not None:
+            check_enum(self, base, entity, self.schema)
+            return
         if entity.source.odata is None:
             return  # HTTP services and CommerceML have no $metadata to check against
-        base = ("entities", name)
         shape = self._shape(base, entity.source.odata)
         if shape is None:
             return
@@ -112,23 +110,32 @@ class _Checker:
         self._check_keyset(base, entity, shape)
         self._check_modified_field(base, entity, shape)
 
-    def _shape(self, base: tuple[str, ...], source: str) -> _Shape | None:
+    def _shape(self, base: tuple[str, ...], source: str) -> Shape | None:
         match = _ODATA_SOURCE.match(source.strip())
         set_name = match.group("set").strip() if match else source
         function = match.group("function") if match else None
         entity_type = self._entity_type_of(set_name)
+        if entity_type is None and function is None and tabular_parts(set_name):
+            owner = self._entity_type_of((tabular_parts(set_name) or ("", ""))[0])
+            return tabular_shape(self, self.schema, (*base, "source", "odata"), set_name, owner)
         if entity_type is None:
-            self.report((*base, "source", "odata"),
-                        f"unknown entity set `{set_name}`: $metadata has no such set",
-                        _closest_set(set_name, list(self.schema.entity_sets)) or _NOT_PUBLISHED)
+            self.report(
+                (*base, "source", "odata"),
+                f"unknown entity set `{set_name}`: $metadata has no such set",
+                closest_set(set_name, list(self.schema.entity_sets)) or _NOT_PUBLISHED,
+            )
             return None
         owner = _owner_of_tabular_set(self.schema, entity_type)
         navigation = {nav.name: nav for nav in self.schema.entity_types[entity_type].navigation}
         if function is None:
             typed = self.schema.entity_types[entity_type]
             properties = {prop.name: prop for prop in typed.properties}
-            return _Shape(set_name, entity_type, properties, typed.key, navigation, owner)
-        return self._function_shape(base, set_name, entity_type, function, navigation)
+            return Shape(set_name, entity_type, properties, typed.key, navigation, owner)
+        shape = self._function_shape(base, set_name, entity_type, function, navigation)
+        if shape is not None:
+            path = (*base, "source", "odata")
+            check_arguments(self, self.schema, path, source.strip(), entity_type)
+        return shape
 
     def _function_shape(
         self,
@@ -137,13 +144,15 @@ class _Checker:
         entity_type: str,
         function: str,
         navigation: Mapping[str, NavigationProperty],
-    ) -> _Shape | None:
+    ) -> Shape | None:
         bound = {item.name: item for item in self.schema.functions_for(entity_type)}
         found = bound.get(function)
         if found is None:
-            self.report((*base, "source", "odata"),
-                        f"`{set_name}` has no virtual table `{function}`",
-                        _closest(function, list(bound)) or _listing("available", list(bound)))
+            self.report(
+                (*base, "source", "odata"),
+                f"`{set_name}` has no virtual table `{function}`",
+                _closest(function, list(bound)) or _listing("available", list(bound)),
+            )
             return None
         row_type_name = collection_item_type(found.return_type or "") or found.return_type
         if not row_type_name:
@@ -153,7 +162,7 @@ class _Checker:
         except KeyError:
             return None
         properties = {prop.name: prop for prop in row_type.properties}
-        return _Shape(set_name, row_type.name, properties, None, navigation, None)
+        return Shape(set_name, row_type.name, properties, None, navigation, None)
 
     def _entity_type_of(self, set_name: str) -> str | None:
         entity_set = self.schema.entity_sets.get(set_name)
@@ -162,23 +171,25 @@ class _Checker:
 
     # -- fields ------------------------------------------------------------------------------
 
-    def _check_field(self, path: tuple[str, ...], spec: FieldSpec, shape: _Shape) -> None:
+    def _check_field(self, path: tuple[str, ...], spec: FieldSpec, shape: Shape) -> None:
         prop = self._known_property((*path, "from"), spec.source, shape)
         if prop is None:
             return
         column_type = spec.resolved_type
         type_path = (*path, "type") if spec.type else path
         if not accepts(prop.type, column_type):
-            self.report(type_path,
-                        f"`{spec.source}` is {prop.type} in $metadata; column type "
-                        f"{column_type} cannot hold every value of it",
-                        f"use type: {default_column_type(prop.type)}")
+            self.report(
+                type_path,
+                f"`{spec.source}` is {prop.type} in $metadata; column type "
+                f"{column_type} cannot hold every value of it",
+                f"use type: {default_column_type(prop.type)}",
+            )
         else:
             self._check_length(type_path, spec.source, prop, column_type)
         if spec.references:
             self._check_reference((*path, "references"), spec, prop, shape)
 
-    def _known_property(self, path: tuple[str, ...], name: str, shape: _Shape) -> Property | None:
+    def _known_property(self, path: tuple[str, ...], name: str, shape: Shape) -> Property | None:
         prop = shape.properties.get(name)
         if prop is not None:
             return prop
@@ -186,7 +197,8 @@ class _Checker:
             suggestion = f"`{name}` is a navigation link; map its key: `{name}_Key`"
         else:
             suggestion = _closest(name, list(shape.properties)) or _listing(
-                "attributes", list(shape.properties))
+                "attributes", list(shape.properties)
+            )
         self.report(path, f"unknown attribute `{name}` of {shape.set_name}", suggestion)
         return None
 
@@ -197,21 +209,25 @@ class _Checker:
         max_length = getattr(prop, "max_length", None)
         length = string_length(column_type)
         if isinstance(max_length, int) and length is not None and length < max_length:
-            self.report(path,
-                        f"`{source}` holds up to {max_length} characters in $metadata; "
-                        f"{column_type} would cut them",
-                        f"use type: string({max_length}) or text")
+            self.report(
+                path,
+                f"`{source}` holds up to {max_length} characters in $metadata; "
+                f"{column_type} would cut them",
+                f"use type: string({max_length}) or text",
+            )
 
     def _check_reference(
-        self, path: tuple[str, ...], spec: FieldSpec, prop: Property, shape: _Shape
+        self, path: tuple[str, ...], spec: FieldSpec, prop: Property, shape: Shape
     ) -> None:
         expected = self._reference_target(spec.source, shape)
         if expected is None:
             if prop.type != "Edm.Guid":
-                self.report(path,
-                            f"`{spec.source}` is {prop.type}, not a reference; "
-                            f"`references: {spec.references}` cannot point anywhere",
-                            "map the `…_Key` attribute of the reference, or drop `references`")
+                self.report(
+                    path,
+                    f"`{spec.source}` is {prop.type}, not a reference; "
+                    f"`references: {spec.references}` cannot point anywhere",
+                    "map the `…_Key` attribute of the reference, or drop `references`",
+                )
             return
         assert spec.references is not None
         target_entity = self.contract.entities[spec.references]
@@ -219,16 +235,21 @@ class _Checker:
         target_type = self._entity_type_of(_set_of(target_set)) if target_set else None
         if target_type is None or target_type == expected:
             return
-        readers = [name for name, other in self.contract.entities.items()
-                   if other.source.odata and self._entity_type_of(_set_of(other.source.odata))
-                   == expected]
-        self.report(path,
-                    f"`{spec.source}` points to {expected} in $metadata, but entity "
-                    f"`{spec.references}` reads {target_type}",
-                    f"references: {readers[0]}" if readers
-                    else f"add an entity with source: {{odata: {expected}}} or drop `references`")
+        readers = [
+            name
+            for name, other in self.contract.entities.items()
+            if other.source.odata and self._entity_type_of(_set_of(other.source.odata)) == expected
+        ]
+        self.report(
+            path,
+            f"`{spec.source}` points to {expected} in $metadata, but entity "
+            f"`{spec.references}` reads {target_type}",
+            f"references: {readers[0]}"
+            if readers
+            else f"add an entity with source: {{odata: {expected}}} or drop `references`",
+        )
 
-    def _reference_target(self, source: str, shape: _Shape) -> str | None:
+    def _reference_target(self, source: str, shape: Shape) -> str | None:
         """The entity type ``source`` refers to, when $metadata says so."""
         if source == "Ref_Key" and shape.owner_type is not None:
             return shape.owner_type
@@ -239,7 +260,7 @@ class _Checker:
 
     # -- key, keyset, modified field ----------------------------------------------------------
 
-    def _check_key(self, base: tuple[str, ...], entity: Entity, shape: _Shape) -> None:
+    def _check_key(self, base: tuple[str, ...], entity: Entity, shape: Shape) -> None:
         if shape.key is None:
             return
         sources = {column: entity.fields[column].source for column in entity.key}
@@ -249,18 +270,25 @@ class _Checker:
         wanted = _suggested_key(entity, shape.key)
         for column, source in sources.items():
             if source not in shape.key:
-                self.report((*base, "key"),
-                            f"key column `{column}` (from `{source}`) is not a key: {expected}",
-                            wanted)
+                self.report(
+                    (*base, "key"),
+                    f"key column `{column}` (from `{source}`) is not a key: {expected}",
+                    wanted,
+                )
         # GUIDs are unique across types, so `Recorder_Type` need not be part of the key.
-        missing = [part for part in shape.key
-                   if part not in sources.values() and not part.endswith("_Type")]
+        missing = [
+            part
+            for part in shape.key
+            if part not in sources.values() and not part.endswith("_Type")
+        ]
         if missing:
-            self.report((*base, "key"),
-                        f"the key is incomplete: {expected}; missing {', '.join(missing)}",
-                        wanted)
+            self.report(
+                (*base, "key"),
+                f"the key is incomplete: {expected}; missing {', '.join(missing)}",
+                wanted,
+            )
 
-    def _check_keyset(self, base: tuple[str, ...], entity: Entity, shape: _Shape) -> None:
+    def _check_keyset(self, base: tuple[str, ...], entity: Entity, shape: Shape) -> None:
         if entity.keyset is None:
             return
         path = (*base, "keyset")
@@ -268,26 +296,41 @@ class _Checker:
         if prop is None:
             return
         alternatives = [name for name in _KEYSET_CANDIDATES if name in shape.properties]
-        advice = (f"use keyset: {alternatives[0]}" if alternatives
-                  else "remove `keyset` to page with $top/$skip")
+        advice = (
+            f"use keyset: {alternatives[0]}"
+            if alternatives
+            else "remove `keyset` to page with $top/$skip"
+        )
         composite = f"{entity.keyset}_Type" in shape.properties
         if is_collection(prop.type) or composite or not prop.type.startswith("Edm."):
-            self.report(path, f"keyset `{entity.keyset}` is not a scalar ({prop.type}"
-                        f"{', composite' if composite else ''}); 1C cannot page on it", advice)
+            self.report(
+                path,
+                f"keyset `{entity.keyset}` is not a scalar ({prop.type}"
+                f"{', composite' if composite else ''}); 1C cannot page on it",
+                advice,
+            )
         elif prop.type == "Edm.Guid" or entity.keyset.endswith("_Key"):
-            self.report(path, f"keyset `{entity.keyset}` is a reference: real 1C refuses "
-                        "`gt guid'…'` (HTTP 500) and orders references by presentation", advice)
+            self.report(
+                path,
+                f"keyset `{entity.keyset}` is a reference: real 1C refuses "
+                "`gt guid'…'` (HTTP 500) and orders references by presentation",
+                advice,
+            )
 
-    def _check_modified_field(self, base: tuple[str, ...], entity: Entity, shape: _Shape) -> None:
+    def _check_modified_field(self, base: tuple[str, ...], entity: Entity, shape: Shape) -> None:
         if entity.modified_field is None:
             return
         path = (*base, "modified_field")
         prop = self._known_property(path, entity.modified_field, shape)
         if prop is not None and prop.type not in _DATE_TYPES:
             dates = [name for name, item in shape.properties.items() if item.type in _DATE_TYPES]
-            self.report(path, f"modified_field `{entity.modified_field}` is {prop.type}, "
-                        "not a date", _listing("date attributes", dates)
-                        if dates else "use incremental: data_version or full")
+            self.report(
+                path,
+                f"modified_field `{entity.modified_field}` is {prop.type}, not a date",
+                _listing("date attributes", dates)
+                if dates
+                else "use incremental: data_version or full",
+            )
 
 
 def _set_of(source: str) -> str:
@@ -309,27 +352,3 @@ def _suggested_key(entity: Entity, key: tuple[str, ...]) -> str:
         return f"key: [{', '.join(str(part) for part in parts)}]"
     unmapped = [part for part in key if part not in by_source and not part.endswith("_Type")]
     return f"map {', '.join(unmapped)} to columns and list them under `key:`"
-
-
-def _closest_set(set_name: str, sets: list[str]) -> str | None:
-    """A set of the same kind with a close name, else one of any kind with a very close name."""
-    kind, _, name = set_name.partition("_")
-    same_kind = _closest(set_name, [item for item in sets if item.startswith(f"{kind}_")])
-    if same_kind:
-        return same_kind
-    by_name = {item.partition("_")[2]: item for item in sets}
-    matches = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.8)
-    return f"did you mean `{by_name[matches[0]]}`?" if matches else None
-
-
-def _closest(word: str, candidates: list[str]) -> str | None:
-    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    return f"did you mean `{matches[0]}`?" if matches else None
-
-
-def _listing(what: str, names: list[str], limit: int = 8) -> str:
-    if not names:
-        return f"no {what} in $metadata"
-    shown = ", ".join(sorted(names)[:limit])
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return f"{what}: {shown}{more}"

@@ -55,14 +55,18 @@ def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTa
         sa.Column("cursor", sa.JSON),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    # looked up by (entity, row_key) for every listed page: the version and the flag are read
+    # from the key's b-tree itself (SQLite: WITHOUT ROWID, PostgreSQL: INCLUDE), not the heap
     row_versions = sa.Table(
         f"{prefix}row_versions",
         metadata,
-        sa.Column("entity", sa.String(200), primary_key=True),
-        sa.Column("row_key", sa.String(200), primary_key=True),
+        sa.Column("entity", sa.String(200), nullable=False),
+        # a composite key is a JSON array of its parts: no length limit
+        sa.Column("row_key", sa.Text, nullable=False),
         sa.Column("version", sa.String(64)),
         sa.Column("deleted", sa.Boolean, nullable=False, default=False),
-        sa.Column("seen_run", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("entity", "row_key", postgresql_include=["version", "deleted"]),
+        sqlite_with_rowid=False,
     )
     dead_letters = sa.Table(
         f"{prefix}dead_letters",
@@ -70,7 +74,7 @@ def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTa
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("run_id", sa.Integer, nullable=False, index=True),
         sa.Column("entity", sa.String(200), nullable=False, index=True),
-        sa.Column("row_key", sa.String(200)),
+        sa.Column("row_key", sa.Text),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -35,14 +35,18 @@ BASELINE_REVISION = "0001"
 _BASELINE_TABLES = ("runs", "checkpoints", "row_versions", "dead_letters")
 
 
-def upgrade_state(connection: Connection, prefix: str = DEFAULT_PREFIX) -> None:
-    """Bring the bridge-state tables to the head revision; a no-op when they are there."""
+def upgrade_state(
+    connection: Connection, prefix: str = DEFAULT_PREFIX, revision: str = "head"
+) -> None:
+    """Bring the bridge-state tables to ``revision`` (the head unless a test wants an older
+    layout); a no-op when they are there."""
     config = _config(connection, prefix)
-    if current_revision(connection, prefix) == head_revision():
+    target = head_revision() if revision == "head" else revision
+    if current_revision(connection, prefix) == target:
         return
     if _created_before_alembic(connection, prefix):
         command.stamp(config, BASELINE_REVISION)
-    command.upgrade(config, "head")
+    command.upgrade(config, target)
 
 
 def current_revision(connection: Connection, prefix: str = DEFAULT_PREFIX) -> str | None:

@@ -2,9 +2,10 @@
 
 A complete listing (``full``, ``data_version``, the first load of an exchange-plan
 entity) ends by applying the delete rule to every stored key it did not list. Instead of
-re-marking ``row_versions.seen_run`` for every unchanged row (one row write per listed
-row), each committed batch stores the 8-byte digests of the keys it listed as **one**
-row of ``listed_keys``, in the transaction of the batch's rows and checkpoint. At the end
+re-marking a per-row ``seen_run`` column for every unchanged row (one row write per listed
+row; the column is gone since state revision 0004), each committed batch stores the
+8-byte digests of the keys it listed as **one** row of ``listed_keys``, in the
+transaction of the batch's rows and checkpoint. At the end
 the run reads its digests back, and every stored key whose digest is not among them is
 gone from 1C.
 

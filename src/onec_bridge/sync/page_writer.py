@@ -151,7 +151,7 @@ class PageWriter:
         total.add(counts)
         with self.engine.begin() as conn:
             self.upsert.execute(conn, mapped, bound=self._bound)
-            self.state.record_versions(conn, run_id, recorded)
+            self.state.record_versions(conn, recorded)
             self.state.dead_letter(conn, run_id, rejected)
             if self.track_listing:
                 digests = [page.listed_digests for page in pages]

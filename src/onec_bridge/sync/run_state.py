@@ -26,7 +26,7 @@ __all__ = ["RunState", "StoredVersion"]
 _IN_CHUNK = 500
 #: SQLite host parameters per lookup at most (its limit is 32,766 since 3.32; 999 before)
 _SQLITE_IN_CHUNK = 10_000
-_VERSION_COLUMNS = ("entity", "row_key", "version", "deleted", "seen_run")
+_VERSION_COLUMNS = ("entity", "row_key", "version", "deleted")
 
 
 #: ``(version, deleted)`` of a stored row (a plain tuple: one is made per listed row)
@@ -103,7 +103,7 @@ class RunState:
         found: dict[str, StoredVersion] = {}
         try:
             if conn.dialect.name == "postgresql":
-                cursor.execute(head + "%s AND row_key = ANY(%s::varchar[])", (self.entity, keys))
+                cursor.execute(head + "%s AND row_key = ANY(%s::text[])", (self.entity, keys))
                 chunks = [cursor.fetchall()]
             else:
                 chunks = []
@@ -121,9 +121,9 @@ class RunState:
         return found
 
     def record_versions(
-        self, conn: Connection, run_id: int, versions: Iterable[tuple[str, str | None, bool]]
+        self, conn: Connection, versions: Iterable[tuple[str, str | None, bool]]
     ) -> None:
-        """Upsert ``(key, version, deleted)`` with ``seen_run = run_id``, one statement."""
+        """Upsert ``(key, version, deleted)`` of the entity, one statement."""
         upsert = bulk_upsert(self.tables.row_versions, conn.dialect)
         assert upsert.columns == _VERSION_COLUMNS, upsert.columns
         entity = self.entity
@@ -132,7 +132,7 @@ class RunState:
         # bound by hand: Boolean is 0/1 on SQLite, as its bind processor makes it
         flag: Any = int if conn.dialect.name == "sqlite" else bool
         rows = [
-            (entity, key, version, flag(deleted), run_id)
+            (entity, key, version, flag(deleted))
             for key, (version, deleted) in sorted(latest.items())
         ]
         upsert.execute(conn, rows, bound=True)

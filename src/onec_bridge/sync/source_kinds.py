@@ -17,38 +17,21 @@ strategies apply:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from onec_bridge.contract.model import Source
+from onec_bridge.contract.source_syntax import ARGUMENT as _ARGUMENT
+from onec_bridge.contract.source_syntax import HTTP_LIST as _HTTP
+from onec_bridge.contract.source_syntax import OBJECT_PREFIXES, REGISTER_PREFIXES
+from onec_bridge.contract.source_syntax import VIRTUAL as _VIRTUAL
 
 __all__ = ["SourceKind", "SourceSpec", "parse_source"]
 
-#: prefixes of sets whose objects carry Ref_Key + DataVersion (1C facts §2, §3)
-OBJECT_PREFIXES = (
-    "Catalog",
-    "Document",
-    "ExchangePlan",
-    "ChartOfAccounts",
-    "ChartOfCalculationTypes",
-    "ChartOfCharacteristicTypes",
-    "BusinessProcess",
-    "Task",
-)
-REGISTER_PREFIXES = (
-    "InformationRegister",
-    "AccumulationRegister",
-    "AccountingRegister",
-    "CalculationRegister",
-)
 #: owner keyset by owner prefix: documents page by Date, the others by Code
 OWNER_KEYSETS = {"Document": "Date", "BusinessProcess": "Date", "Task": "Date"}
-_VIRTUAL = re.compile(r"^(?P<set>[^/(?]+)/(?P<function>[A-Za-z]+)(?:\((?P<args>.*)\))?$")
-_ARGUMENT = re.compile(r"\s*(?P<name>[A-Za-z]+)\s*=\s*(?P<value>[^,]*(?:'[^']*'[^,]*)*)\s*(?:,|$)")
-_HTTP = re.compile(r"^(?P<method>GET)\s+/(?P<root>[^/?\s]+)/?(?P<path>[^?\s]*)$", re.IGNORECASE)
 
 
 class SourceKind(StrEnum):
