@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import os
 import socket
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
