@@ -51,8 +51,9 @@ class Emulator:
         self._command(f"cost {seconds} 0 0")
         self.latency = seconds
 
-    def modify(self, count: int) -> int:
-        return int(self._command(f"modify {count}").split()[1])
+    def modify(self, count: int, seed: int = 11) -> int:
+        """Change ``count`` items (the same ones, to the same values, for the same seed)."""
+        return int(self._command(f"modify {count} {seed}").split()[1])
 
     def close(self) -> None:
         if self._proc.poll() is None:

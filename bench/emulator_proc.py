@@ -1,7 +1,7 @@
 """The emulated 1C in its own process (its own GIL, like a real 1C server), driven by stdin.
 
 Prints ``READY <url>`` once serving; then reads commands, answering ``OK …`` to each:
-``cost <per_request> <per_row> <per_skipped_row>``, ``modify <count>``, ``quit``.
+``cost <per_request> <per_row> <per_skipped_row>``, ``modify <count> [<seed>]``, ``quit``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def main() -> None:
             cost.model = CostModel(per_request, per_row, per_skipped)
             print("OK", flush=True)
         elif command == "modify":
-            changed = base.modify_items(int(args_[0]), seed=11)
+            seed = int(args_[1]) if len(args_) > 1 else 11
+            changed = base.modify_items(int(args_[0]), seed=seed)
             print(f"OK {len(changed)}", flush=True)
         elif command == "quit":
             break

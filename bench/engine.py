@@ -22,9 +22,10 @@ class EngineRun:
     peak_rss_mb: float
 
 
-def run_engine(onec_url: str, database_url: str) -> EngineRun:
+def run_engine(onec_url: str, database_url: str, entity: str = "products") -> EngineRun:
+    """Sync ``entity`` of ``bench/contract.yaml`` once, in its own process."""
     command = [sys.executable, "-m", "bench.engine_proc", "--onec-url", onec_url]
-    command += ["--database-url", database_url]
+    command += ["--database-url", database_url, "--entity", entity]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     watched = psutil.Process(proc.pid)
     peak = 0

@@ -39,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--onec-url", required=True)
     parser.add_argument("--database-url", required=True)
+    parser.add_argument("--entity", default="products", help="an entity of bench/contract.yaml")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -54,10 +55,10 @@ def main() -> None:
         import cProfile
 
         with cProfile.Profile() as profile:
-            [result] = asyncio.run(run_sync(contract, ["products"]))
+            [result] = asyncio.run(run_sync(contract, [args.entity]))
         profile.dump_stats(args.profile)
     else:
-        [result] = asyncio.run(run_sync(contract, ["products"]))
+        [result] = asyncio.run(run_sync(contract, [args.entity]))
     seconds = time.perf_counter() - started
     out = {
         "seconds": seconds,

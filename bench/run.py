@@ -22,6 +22,7 @@ from bench.report import Line, Scenario, ratio_text, write_results
 from bench.targets import Targets
 
 LATENCY = 0.030
+EXCHANGE_ENTITY = "products_exchange"
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
@@ -140,6 +141,34 @@ def incremental(emulator: Emulator, kinds: list[str], keep: dict[str, tuple[str,
     return scenario
 
 
+def exchange_incremental(emulator: Emulator, targets: Targets, kinds: list[str],
+                         rows: int) -> Scenario:  # fmt: skip
+    """Per target: a first run (the full load, confirmed), 1 % of the items changed, the
+    second run reading only the node's packet. One node feeds one entity, so each target
+    gets its own load-change-read round (the packet of one is confirmed by its run)."""
+    emulator.set_latency(0.0)
+    count = max(1, emulator.items // 100)
+    scenario = Scenario(f"Issue 5 — incremental (exchange_plan) after {count:,} items changed")
+    for seed, kind in enumerate(kinds, start=21):
+        _say(f"exchange plan {kind}: first run (full load)")
+        url = targets.url(kind, "engine_exchange")
+        first = run_engine(emulator.url, url, EXCHANGE_ENTITY)
+        assert first.mode == "exchange_plan_full" and first.counts["read"] == rows, first
+        scenario.lines.append(_engine_line(first, kind, rows, "first run: full load, confirmed"))
+        changed = emulator.modify(count, seed=seed)
+        _say(f"exchange plan {kind}: after {changed} changes")
+        run = run_engine(emulator.url, url, EXCHANGE_ENTITY)
+        assert run.mode == "exchange_plan" and run.counts["updated"] == changed, run
+        line = _engine_line(run, kind, changed, f"{run.counts['updated']} updated from the packet")
+        line.ratio = f"{run.seconds / first.seconds * 100:.1f} % of the full sync"
+        scenario.lines.append(line)
+    scenario.notes.append(
+        "entity `products_exchange`: `incremental: exchange_plan`, node САЙТ of ОбменССайтом;"
+        " N of the second run is the packet's rows; the ratio compares it with the first run"
+    )
+    return scenario
+
+
 def million(targets: Targets, kinds: list[str]) -> Scenario:
     items = 1_000_000
     _say("generating the 1,000,000-item base (takes a while)")
@@ -179,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
             scenarios.append(full_sync(emulator, targets, kinds, rows, 0.0, with_dlt, keep))
             scenarios.append(full_sync(emulator, targets, kinds, rows, LATENCY, False, {}))
             scenarios.append(incremental(emulator, kinds, keep, rows))
+            scenarios.append(exchange_incremental(emulator, targets, kinds, rows))
         if args.million:
             scenarios.append(million(targets, kinds))
     finally:

@@ -3,6 +3,8 @@
 ``$skip`` becomes ``OFFSET``, so its cost grows with the offset as on 1C, and a keyset
 filter on an indexed column (``Code gt '…'``) reads only the page it returns. Ordering
 by a reference orders by the referenced object's presentation, as 1C's auto-ordering does.
+Only the columns the reply needs are read (``columns``): 1C's query too selects only the
+``$select``ed fields.
 """
 
 from __future__ import annotations
@@ -89,8 +91,10 @@ def read_collection(
     options: QueryOptions,
     *,
     inline_count_ignores_paging: bool = False,
+    columns: tuple[str, ...] | None = None,
 ) -> CollectionPage:
-    """The rows of one collection response (stored tuples, columns in property order)."""
+    """The rows of one collection response: stored tuples with every column in property
+    order, or only ``columns`` (in the order given), as 1C selects only what was asked."""
     configuration = base.configuration
     where, params = _where(configuration, entity_set, options)
     table = f"{quote(entity_set.name)} t"
@@ -105,7 +109,8 @@ def read_collection(
     ignore_paging = options.inline_count and inline_count_ignores_paging
     top = -1 if options.top is None or ignore_paging else options.top
     skip = 0 if ignore_paging else options.skip
-    sql = f"SELECT t.* FROM {table}{where}{order} LIMIT ? OFFSET ?"
+    picked = "t.*" if columns is None else ", ".join(f"t.{quote(name)}" for name in columns)
+    sql = f"SELECT {picked} FROM {table}{where}{order} LIMIT ? OFFSET ?"
     rows = base.query(sql, [*params, *order_params, top, skip])
     return CollectionPage(rows, total, skip)
 

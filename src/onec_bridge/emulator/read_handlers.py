@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from onec_bridge.emulator.collection_query import count_collection, read_collection
-from onec_bridge.emulator.errors import bad_option, entity_not_found
+from onec_bridge.emulator.errors import ODataError, bad_option, entity_not_found
 from onec_bridge.emulator.expand import (
     Expanded,
     Path,
@@ -15,9 +15,10 @@ from onec_bridge.emulator.expand import (
     expanded_json,
 )
 from onec_bridge.emulator.model import EntitySet
-from onec_bridge.emulator.presentation import add_presentations
+from onec_bridge.emulator.presentation import add_presentations, presentation_names
 from onec_bridge.emulator.replies import Reply
 from onec_bridge.emulator.request_context import RequestContext
+from onec_bridge.emulator.row_shape import RowShape
 from onec_bridge.emulator.selection import selected_properties
 from onec_bridge.emulator.sql_names import quote
 from onec_bridge.emulator.tabular_rows import attach_sections
@@ -55,36 +56,55 @@ def get_service_document(ctx: RequestContext) -> Reply:
     return Reply(200, atom_service_document(ctx.root_url, names), _SERVICE_CONTENT_TYPE)
 
 
-def _atom_entry(ctx: RequestContext, entity_set: EntitySet, row: Any, selected: Any) -> AtomEntry:
-    shape = ctx.base.shape(entity_set.name)
+def _atom_entry(shape: RowShape, row: Any, selected: Any) -> AtomEntry:
     return AtomEntry(
-        entity_set.name,
+        shape.entity_set.name,
         shape.key_text(row),
         shape.navigation_links(row),
         shape.to_wire(row, selected),
     )
 
 
+def _read_shape(ctx: RequestContext, entity_set: EntitySet, expanding: bool) -> RowShape:
+    """The columns a collection reply needs: the ``$select``ed properties, the key and, for
+    atom, the references behind the navigation links. Whole rows without ``$select`` (or
+    with ``*``/``**``) and for presentations and ``$expand``, which work on whole objects.
+    A bad ``$select`` also reads whole rows: its error is raised after the query, as always."""
+    shape = ctx.base.shape(entity_set.name)
+    try:
+        selected = selected_properties(entity_set, ctx.options.select)
+        presentations = presentation_names(entity_set, ctx.options.select)
+    except ODataError:
+        return shape
+    if selected is None or presentations or expanding:
+        return shape
+    if not ctx.fmt.is_json:
+        links = {prop.name for prop in entity_set.properties if prop.navigation_name}
+        selected = selected | links
+    return shape.projected(selected)
+
+
 async def get_collection(ctx: RequestContext, entity_set: EntitySet) -> Reply:
     paths = expand_paths(ctx.base.configuration, entity_set, ctx.options.expand)
+    shape = _read_shape(ctx, entity_set, bool(paths))
     page = read_collection(
         ctx.base,
         entity_set,
         ctx.options,
         inline_count_ignores_paging=ctx.settings.inline_count_ignores_paging,
+        columns=None if shape is ctx.base.shape(entity_set.name) else shape.columns,
     )
     if ctx.settings.cost is not None:
         await ctx.settings.cost.charge(rows=len(page.rows), skipped=page.skipped)
     selected = selected_properties(entity_set, ctx.options.select)
     if ctx.fmt.is_json:
-        shape = ctx.base.shape(entity_set.name)
         rows = [shape.to_wire(row, selected) for row in page.rows]
         _with_sections(ctx, entity_set, page.rows, rows)
         for wire, expanded in zip(rows, _expanded(ctx, entity_set, paths, page.rows), strict=True):
             wire.update((nav, expanded_json(ctx.base, item)) for nav, item in expanded.items())
         body = json_collection(ctx.fmt, ctx.root_url, entity_set.name, rows, page.total)
         return Reply(200, body, JSON_CONTENT_TYPE)
-    entries = [_atom_entry(ctx, entity_set, row, selected) for row in page.rows]
+    entries = [_atom_entry(shape, row, selected) for row in page.rows]
     _with_sections(ctx, entity_set, page.rows, [entry.row for entry in entries])
     for entry, expanded in zip(entries, _expanded(ctx, entity_set, paths, page.rows), strict=True):
         entry.inline = {nav: expanded_atom(ctx.base, item) for nav, item in expanded.items()}
@@ -139,7 +159,7 @@ def entity_reply(
         _with_sections(ctx, entity_set, [row], [wire])
         body = json_entity(ctx.fmt, ctx.root_url, entity_set.name, wire)
         return Reply(status, body, JSON_CONTENT_TYPE, headers or {})
-    entry = _atom_entry(ctx, entity_set, row, selected)
+    entry = _atom_entry(ctx.base.shape(entity_set.name), row, selected)
     _with_sections(ctx, entity_set, [row], [entry.row])
     return Reply(
         status, atom_entry_document(ctx.root_url, entry), ATOM_ENTRY_CONTENT_TYPE, headers or {}

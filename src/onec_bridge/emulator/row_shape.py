@@ -16,6 +16,8 @@ from onec_bridge.mapping.onec_values import EMPTY_GUID
 
 __all__ = ["RowShape", "entity_key_text"]
 
+_MAX_PROJECTIONS = 256
+
 
 def _key_literal(prop: Property | None, value: Any) -> str:
     if prop is not None and prop.type is EdmType.GUID:
@@ -46,22 +48,39 @@ class _Field:
 
 
 class RowShape:
-    """Converts stored tuples (columns in property order) of one entity set to wire dicts."""
+    """Converts stored tuples of one entity set to wire dicts.
 
-    def __init__(self, entity_set: EntitySet) -> None:
+    The tuples hold every property in property order, or, for a shape made by
+    :meth:`projected`, only ``columns`` (still in property order): what a query that
+    selects just those columns returns."""
+
+    def __init__(self, entity_set: EntitySet, columns: tuple[str, ...] | None = None) -> None:
         self.entity_set = entity_set
+        props = [prop for prop in entity_set.properties if columns is None or prop.name in columns]
+        self.columns = tuple(prop.name for prop in props)
         self.fields = tuple(
-            _Field(index, prop.name, to_json_converter(prop))
-            for index, prop in enumerate(entity_set.properties)
+            _Field(index, prop.name, to_json_converter(prop)) for index, prop in enumerate(props)
         )
         self._key_indexes = tuple(
-            index for index, prop in enumerate(entity_set.properties) if prop.name in entity_set.key
+            index for index, prop in enumerate(props) if prop.name in entity_set.key
         )
         self._links = tuple(
             (index, prop.navigation_name)
-            for index, prop in enumerate(entity_set.properties)
+            for index, prop in enumerate(props)
             if prop.navigation_name is not None
         )
+        self._projections: dict[frozenset[str], RowShape] = {}
+
+    def projected(self, names: frozenset[str]) -> RowShape:
+        """The shape of rows holding only ``names`` plus the key (cached per name set)."""
+        shape = self._projections.get(names)
+        if shape is None:
+            wanted = names | set(self.entity_set.key)
+            shape = RowShape(self.entity_set, tuple(n for n in self.columns if n in wanted))
+            if len(self._projections) >= _MAX_PROJECTIONS:  # arbitrary $select lists
+                self._projections.clear()
+            self._projections[names] = shape
+        return shape
 
     def key_text(self, row: Sequence[Any]) -> str:
         return entity_key_text(self.entity_set, [row[index] for index in self._key_indexes])
