@@ -30,7 +30,25 @@ from onec_bridge.store.destination import destination_table
 DEMO_CONTRACT = Path(__file__).resolve().parents[2] / "examples" / "demo" / "contract.yaml"
 USER, PASSWORD = "Администратор", "demo"
 EXIT_LOCKED = 5
-_SYNC = "from onec_bridge.cli import main; main()"
+KILL_AT_COMMIT = "ONEC_BRIDGE_TEST_KILL_AT_COMMIT"
+# The CLI, optionally SIGKILLing itself just before the Nth commit of the engine's
+# database thread: a kill at an exact transaction boundary, independent of timing.
+_SYNC = f"""
+import os, signal, threading
+limit = int(os.environ.get("{KILL_AT_COMMIT}", "0"))
+if limit:
+    import sqlalchemy as sa
+    commits = [0]
+
+    @sa.event.listens_for(sa.engine.Engine, "commit")
+    def _die_before_commit(_connection):
+        if threading.current_thread().name.startswith("onec-bridge-db"):
+            commits[0] += 1
+            if commits[0] >= limit:
+                os.kill(os.getpid(), signal.SIGKILL)
+from onec_bridge.cli import main
+main()
+"""
 
 
 @dataclass
@@ -78,6 +96,7 @@ class CrashHarness:
         *,
         kill_after: float | None = None,
         kill_at_rows: int | None = None,
+        kill_at_commit: int | None = None,
         full: bool = False,
     ) -> Attempt:
         """One `sync --all` attempt; killed by the given trigger, else run to its end."""
@@ -92,12 +111,16 @@ class CrashHarness:
         ]
         if full:
             command.append("--full")
+        environ = self._environ()
+        if kill_at_commit is not None:
+            environ[KILL_AT_COMMIT] = str(kill_at_commit)
         for _ in range(50):  # PostgreSQL may need a moment to notice a killed holder
             started = time.monotonic()
             with subprocess.Popen(
-                command, env=self._environ(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+                command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             ) as process:
                 killed = self._watch(process, kill_after, kill_at_rows)
+                killed = killed or process.returncode == -signal.SIGKILL
                 output = process.stdout.read().decode(errors="replace") if process.stdout else ""
             seconds = time.monotonic() - started
             if killed:

@@ -74,12 +74,12 @@ def test_quick_kill_and_resume(
     generate_demo_base(emulator[0], items=300, seed=1)
     harness = _harness(emulator, database_url, tmp_path, seed=5)
     try:
-        harness.run(kill_at_rows=60)  # mid first load
-        harness.run(kill_at_rows=200)  # the resumed load, killed again
+        assert harness.run(kill_at_commit=4).killed  # mid first load, at a commit boundary
+        harness.run(kill_at_rows=200)  # the resumed load, killed again (by time)
         harness.run()
         harness.assert_equal_to_1c()
         harness.change_1c()
-        harness.run(kill_at_rows=1)
+        assert harness.run(kill_at_commit=3).killed
         harness.run()
         harness.assert_equal_to_1c()
         harness.change_1c()  # the check itself sees a database behind 1C

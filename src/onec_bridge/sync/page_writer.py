@@ -172,14 +172,26 @@ class PageWriter:
         kept = page.rows if stored.kept is None else [page.rows[i] for i in stored.kept]
         return stored.rows, stored.rejected, _versions(kept)
 
-    def finish_listing(self, run_id: int) -> RunCounts:
-        """Apply the delete rule to every stored key this complete listing did not list."""
+    def succeed(self, run_id: int, counts: RunCounts, complete_listing: bool) -> RunCounts:
+        """End the run, one transaction: after a complete listing, the delete rule for every
+        stored key it did not list and its digests dropped; then the success record (with
+        ``counts`` plus the deletes) and the checkpoint removed. Returns the deletes.
+
+        One transaction because the digests are what a resumed run finds its deletes by: a
+        crash after they were dropped but before the checkpoint was would resume a run
+        that knows no listed key, and every stored row would look deleted in 1C."""
+        found = RunCounts()
         with self.engine.begin() as conn:
-            gone = self.listed.unlisted(conn, run_id)
-            self._apply_delete_rule(conn, gone)
-            self.state.forget(conn, gone)
-            self.listed.clear(conn)
-        return RunCounts(deleted=len(gone))
+            if complete_listing:
+                gone = self.listed.unlisted(conn, run_id)
+                self._apply_delete_rule(conn, gone)
+                self.state.forget(conn, gone)
+                self.listed.clear(conn)
+                found.deleted = len(gone)
+            total = RunCounts(**vars(counts))
+            total.add(found)
+            self.state.finish_run(conn, run_id, "succeeded", total, None)
+        return found
 
     def delete_keys(self, keys: list[str]) -> RunCounts:
         """Apply the delete rule to ``keys`` 1C reported deleted (exchange-plan packets);

@@ -145,9 +145,9 @@ class PullEngine:
             listings = await self._listings(plan, writer, mode, opened.cursor)
             total = await self._total(plan, mode, listings[1])
             await self._stream(plan, writer, run_id, listings[0], mode, counts, total, assume_new)
-            if mode in _COMPLETE_LISTINGS:
-                counts.add(await self._db(writer.finish_listing, run_id))
-        await self._db(writer.close_run, run_id, "succeeded", counts, None)
+        # the deletes, their digests dropped and the success record: one transaction
+        complete = mode in _COMPLETE_LISTINGS
+        counts.add(await self._db(writer.succeed, run_id, counts, complete))
         if node is not None:  # only after the rows are committed: at-least-once
             await exchange.acknowledge(self.client, node)
 
