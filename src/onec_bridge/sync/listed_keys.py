@@ -13,8 +13,9 @@ Crash safety: the digests of a batch commit exactly when its checkpoint does, so
 resumed from that checkpoint knows every key listed before the crash and lists the rest
 itself. They are dropped (``clear``) only in the transaction that applies the deletes and
 removes the checkpoint (``PageWriter.succeed``). A run that started on an entity with no
-stored versions (a first load) records a marker instead: every key it stores came from its own listing, so nothing can be
-deleted. Digest collisions (2^-64 per pair) could only keep a deleted row one run longer.
+stored versions (a first load) records a marker instead: every key it stores came from its
+own listing, so nothing can be deleted. Digest collisions (2^-64 per pair) could only keep
+a deleted row one run longer.
 """
 
 from __future__ import annotations
