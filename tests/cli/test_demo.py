@@ -14,7 +14,8 @@ from onec_bridge.cli import app
 def test_demo_syncs_then_applies_only_the_changes(tmp_path: Path) -> None:
     database = tmp_path / "demo.db"
     result = CliRunner().invoke(
-        app, ["demo", "--items", "400", "--db", str(database), "--changes", "40"],
+        app,
+        ["demo", "--items", "400", "--db", str(database), "--changes", "40"],
         env={"COLUMNS": "160"},
     )
     assert result.exit_code == 0, result.output

@@ -160,15 +160,34 @@ def test_navigation_link_instead_of_its_key(tmp_path: Path, schema: Schema) -> N
 @pytest.mark.parametrize(
     ("old", "new", "edm", "column_type", "fix"),
     [
-        ('{from: Вес, type: "decimal(15,3)"}', "{from: Вес, type: integer}",
-         "Edm.Double", "integer", "decimal(15,3)"),
-        ("{from: Артикул, type: string(25)}", "{from: Артикул, type: uuid}",
-         "Edm.String", "uuid", "text"),
-        ("{from: ЕдиницаИзмерения_Key, references: units}",
-         '{from: ЕдиницаИзмерения_Key, type: "decimal(10,2)", references: units}',
-         "Edm.Guid", "decimal(10,2)", "uuid"),
-        ("{from: ДатаСоздания, type: datetime}", "{from: ДатаСоздания, type: boolean}",
-         "Edm.DateTime", "boolean", "datetime"),
+        (
+            '{from: Вес, type: "decimal(15,3)"}',
+            "{from: Вес, type: integer}",
+            "Edm.Double",
+            "integer",
+            "decimal(15,3)",
+        ),
+        (
+            "{from: Артикул, type: string(25)}",
+            "{from: Артикул, type: uuid}",
+            "Edm.String",
+            "uuid",
+            "text",
+        ),
+        (
+            "{from: ЕдиницаИзмерения_Key, references: units}",
+            '{from: ЕдиницаИзмерения_Key, type: "decimal(10,2)", references: units}',
+            "Edm.Guid",
+            "decimal(10,2)",
+            "uuid",
+        ),
+        (
+            "{from: ДатаСоздания, type: datetime}",
+            "{from: ДатаСоздания, type: boolean}",
+            "Edm.DateTime",
+            "boolean",
+            "datetime",
+        ),
     ],
 )
 def test_type_mismatch_names_both_types_and_the_fix(
@@ -185,8 +204,10 @@ def test_type_mismatch_names_both_types_and_the_fix(
 
 
 def test_guid_in_a_string_too_short_for_it(tmp_path: Path, schema: Schema) -> None:
-    text = changed("{from: ЕдиницаИзмерения_Key, references: units}",
-                   "{from: ЕдиницаИзмерения_Key, type: string(20), references: units}")
+    text = changed(
+        "{from: ЕдиницаИзмерения_Key, references: units}",
+        "{from: ЕдиницаИзмерения_Key, type: string(20), references: units}",
+    )
     _, problems = check(tmp_path, text, schema)
     problem = only_problem(problems)
     assert "Edm.Guid" in problem.message and "string(20)" in problem.message
@@ -197,10 +218,19 @@ def test_string_shorter_than_the_metadata_max_length(tmp_path: Path, schema: Sch
         max_length: int | None = None
 
     items = schema.entity_types["Catalog_Номенклатура"]
-    properties = tuple(SizedProperty(prop.name, prop.type, prop.nullable, max_length=50)
-                       if prop.name == "Артикул" else prop for prop in items.properties)
-    sized = msgspec.structs.replace(schema, entity_types={
-        **schema.entity_types, items.name: msgspec.structs.replace(items, properties=properties)})
+    properties = tuple(
+        SizedProperty(prop.name, prop.type, prop.nullable, max_length=50)
+        if prop.name == "Артикул"
+        else prop
+        for prop in items.properties
+    )
+    sized = msgspec.structs.replace(
+        schema,
+        entity_types={
+            **schema.entity_types,
+            items.name: msgspec.structs.replace(items, properties=properties),
+        },
+    )
     _, problems = check(tmp_path, VALID, sized)
     problem = only_problem(problems)
     assert "up to 50 characters" in problem.message and "string(25)" in problem.message
@@ -208,8 +238,10 @@ def test_string_shorter_than_the_metadata_max_length(tmp_path: Path, schema: Sch
 
 
 def test_key_column_that_is_not_a_key(tmp_path: Path, schema: Schema) -> None:
-    text = changed("    keyset: Code\n    fields:\n      id: Ref_Key\n      sku:",
-                   "    keyset: Code\n    key: [sku]\n    fields:\n      id: Ref_Key\n      sku:")
+    text = changed(
+        "    keyset: Code\n    fields:\n      id: Ref_Key\n      sku:",
+        "    keyset: Code\n    key: [sku]\n    fields:\n      id: Ref_Key\n      sku:",
+    )
     path, problems = check(tmp_path, text, schema)
     assert len(problems) == 2, [problem.render() for problem in problems]
     not_key, incomplete = problems
@@ -229,8 +261,10 @@ def test_incomplete_key_of_a_tabular_section(tmp_path: Path, schema: Schema) -> 
 
 
 def test_keyset_on_ref_key_is_refused_like_real_1c(tmp_path: Path, schema: Schema) -> None:
-    text = changed("    keyset: Code\n    fields:\n      id: Ref_Key\n      sku:",
-                   "    keyset: Ref_Key\n    fields:\n      id: Ref_Key\n      sku:")
+    text = changed(
+        "    keyset: Code\n    fields:\n      id: Ref_Key\n      sku:",
+        "    keyset: Ref_Key\n    fields:\n      id: Ref_Key\n      sku:",
+    )
     path, problems = check(tmp_path, text, schema)
     problem = only_problem(problems)
     assert "keyset `Ref_Key` is a reference" in problem.message
@@ -238,11 +272,18 @@ def test_keyset_on_ref_key_is_refused_like_real_1c(tmp_path: Path, schema: Schem
     assert_at(problem, path, text, "keyset: Ref_Key", "keyset")
 
 
-@pytest.mark.parametrize(("keyset", "entity", "old", "detail"), [
-    ("Производитель", "products", "keyset: Code\n    fields:\n      id: Ref_Key\n      sku:",
-     "composite"),
-    ("Товары", "orders", "keyset: Date", "Collection("),
-])
+@pytest.mark.parametrize(
+    ("keyset", "entity", "old", "detail"),
+    [
+        (
+            "Производитель",
+            "products",
+            "keyset: Code\n    fields:\n      id: Ref_Key\n      sku:",
+            "composite",
+        ),
+        ("Товары", "orders", "keyset: Date", "Collection("),
+    ],
+)
 def test_keyset_on_a_non_scalar(
     tmp_path: Path, schema: Schema, keyset: str, entity: str, old: str, detail: str
 ) -> None:
@@ -294,9 +335,7 @@ def test_unknown_virtual_table(tmp_path: Path, schema: Schema) -> None:
     assert problem.suggestion == "did you mean `SliceLast`?"
 
 
-def test_virtual_table_attributes_come_from_its_return_type(
-    tmp_path: Path, schema: Schema
-) -> None:
+def test_virtual_table_attributes_come_from_its_return_type(tmp_path: Path, schema: Schema) -> None:
     text = changed('{from: Цена, type: "decimal(15,2)"}', '{from: Цены, type: "decimal(15,2)"}')
     _, problems = check(tmp_path, text, schema)
     problem = only_problem(problems)
@@ -305,8 +344,10 @@ def test_virtual_table_attributes_come_from_its_return_type(
 
 
 def test_modified_field_must_be_a_date(tmp_path: Path, schema: Schema) -> None:
-    text = changed("    keyset: Date\n", "    keyset: Date\n    incremental: modified_field\n"
-                   "    modified_field: Number\n")
+    text = changed(
+        "    keyset: Date\n",
+        "    keyset: Date\n    incremental: modified_field\n    modified_field: Number\n",
+    )
     path, problems = check(tmp_path, text, schema)
     problem = only_problem(problems)
     assert "modified_field `Number` is Edm.String, not a date" in problem.message
@@ -332,8 +373,10 @@ def test_problems_name_the_file_that_defines_the_entity(tmp_path: Path, schema: 
     base = tmp_path / "base.yaml"
     base.write_text(VALID, encoding="utf-8")
     extra = tmp_path / "extra.yaml"
-    extra_text = ("entities:\n  more_units:\n    source: {odata: Catalog_ЕдиницыИзмерения}\n"
-                  "    fields:\n      id: Ref_Key\n      title: Descripton\n")
+    extra_text = (
+        "entities:\n  more_units:\n    source: {odata: Catalog_ЕдиницыИзмерения}\n"
+        "    fields:\n      id: Ref_Key\n      title: Descripton\n"
+    )
     extra.write_text(extra_text, encoding="utf-8")
     problem = only_problem(check_contract([base, extra], schema, environ={}))
     assert problem.file == str(extra)

@@ -48,8 +48,10 @@ def test_check_lists_every_problem_with_its_location_and_exits_2(tmp_path: Path)
     path = write_contract(tmp_path, sku="Артикл")
     result = runner.invoke(app, ["contract", "check", str(path), "--metadata", str(SMALL)])
     assert result.exit_code == 2, result.output
-    assert (f"{path}:10:13: entities.products.fields.sku.from: unknown attribute `Артикл` of "
-            "Catalog_Номенклатура (did you mean `Артикул`?)") in result.output
+    assert (
+        f"{path}:10:13: entities.products.fields.sku.from: unknown attribute `Артикл` of "
+        "Catalog_Номенклатура (did you mean `Артикул`?)"
+    ) in result.output
     assert "1 problem(s)" in result.output
 
 
@@ -62,8 +64,9 @@ def test_check_passes_a_matching_contract(tmp_path: Path) -> None:
 
 def test_check_reports_local_problems_before_contacting_1c(tmp_path: Path) -> None:
     path = write_contract(tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace("keyset:", "keysett:"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("keyset:", "keysett:"), encoding="utf-8"
+    )
     result = runner.invoke(app, ["contract", "check", str(path)])
     assert result.exit_code == 2, result.output
     assert f"{path}:7:5: entities.products.keysett: unknown key 'keysett'" in result.output
@@ -86,17 +89,33 @@ def test_check_offline_skips_1c(tmp_path: Path) -> None:
 
 def test_init_writes_a_contract_that_loads_and_checks(tmp_path: Path) -> None:
     output = tmp_path / "contract.yaml"
-    result = runner.invoke(app, [
-        "contract", "init", "--from-metadata", str(SMALL), "--only", "Catalog_Номенклатура",
-        "--only", "Catalog_ЕдиницыИзмерения", "--rename", "Catalog_Номенклатура=products",
-        "--output", str(output)])
+    result = runner.invoke(
+        app,
+        [
+            "contract",
+            "init",
+            "--from-metadata",
+            str(SMALL),
+            "--only",
+            "Catalog_Номенклатура",
+            "--only",
+            "Catalog_ЕдиницыИзмерения",
+            "--rename",
+            "Catalog_Номенклатура=products",
+            "--output",
+            str(output),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "2 entities" in result.output
     contract = load_contract(output, environ={"ONEC_USER": "u", "ONEC_PASSWORD": "p"})
     assert sorted(contract.entities) == ["products", "units"]
     assert contract.entities["products"].fields["unit_id"].references == "units"
-    check = runner.invoke(app, ["contract", "check", str(output), "--metadata", str(SMALL)],
-                          env={"ONEC_USER": "u", "ONEC_PASSWORD": "p"})
+    check = runner.invoke(
+        app,
+        ["contract", "check", str(output), "--metadata", str(SMALL)],
+        env={"ONEC_USER": "u", "ONEC_PASSWORD": "p"},
+    )
     assert check.exit_code == 0, check.output
 
 
@@ -114,47 +133,76 @@ def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 
 def test_init_to_stdout_and_without_dictionary() -> None:
-    result = runner.invoke(app, ["contract", "init", "--from-metadata", str(SMALL), "--only",
-                                 "Catalog_Номенклатура", "--no-dictionary", "--output", "-"])
+    result = runner.invoke(
+        app,
+        [
+            "contract",
+            "init",
+            "--from-metadata",
+            str(SMALL),
+            "--only",
+            "Catalog_Номенклатура",
+            "--no-dictionary",
+            "--output",
+            "-",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "  nomenklatura:  # справочник «Номенклатура»" in result.output
     assert "edinitsa_izmereniya_id: ЕдиницаИзмерения_Key" in result.output
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (["--only", "Catalog_Номенклатурa"], "did you mean `Catalog_Номенклатура`"),
-    (["--rename", "Номенклатура"], "write it as 1C name=English name"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--only", "Catalog_Номенклатурa"], "did you mean `Catalog_Номенклатура`"),
+        (["--rename", "Номенклатура"], "write it as 1C name=English name"),
+    ],
+)
 def test_init_bad_arguments_exit_2(arguments: list[str], message: str) -> None:
-    result = runner.invoke(app, ["contract", "init", "--from-metadata", str(SMALL),
-                                 "--output", "-", *arguments])
+    result = runner.invoke(
+        app, ["contract", "init", "--from-metadata", str(SMALL), "--output", "-", *arguments]
+    )
     assert result.exit_code == 2
     assert message in result.output
 
 
 def test_init_from_a_url_needs_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ONEC_USER", raising=False)
-    result = runner.invoke(app, ["contract", "init", "--from-metadata", "http://1c.local/trade",
-                                 "--output", "-"])
+    result = runner.invoke(
+        app, ["contract", "init", "--from-metadata", "http://1c.local/trade", "--output", "-"]
+    )
     assert result.exit_code == 2
     assert "ONEC_USER" in result.output
 
 
 def test_init_from_an_unreachable_1c(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["contract", "init", "--from-metadata", closed_port_url(),
-                                 "--output", str(tmp_path / "c.yaml")],
-                           env={"ONEC_USER": "u", "ONEC_PASSWORD": "p"})
+    result = runner.invoke(
+        app,
+        [
+            "contract",
+            "init",
+            "--from-metadata",
+            closed_port_url(),
+            "--output",
+            str(tmp_path / "c.yaml"),
+        ],
+        env={"ONEC_USER": "u", "ONEC_PASSWORD": "p"},
+    )
     assert result.exit_code == 3
     assert "unreachable" in result.output
     assert not (tmp_path / "c.yaml").exists()
 
 
-@pytest.mark.parametrize(("url", "root"), [
-    ("http://host/trade", "http://host/trade"),
-    ("http://host/trade/", "http://host/trade"),
-    ("http://host/trade/odata/standard.odata/$metadata", "http://host/trade"),
-    ("https://h/ut/odata/standard.odata", "https://h/ut"),
-])
+@pytest.mark.parametrize(
+    ("url", "root"),
+    [
+        ("http://host/trade", "http://host/trade"),
+        ("http://host/trade/", "http://host/trade"),
+        ("http://host/trade/odata/standard.odata/$metadata", "http://host/trade"),
+        ("https://h/ut/odata/standard.odata", "https://h/ut"),
+    ],
+)
 def test_publication_root(url: str, root: str) -> None:
     assert publication_root(url) == root
 
@@ -185,9 +233,20 @@ def test_check_asks_the_contracts_live_1c(tmp_path: Path, live_1c: dict[str, str
 
 def test_init_from_a_live_1c_then_check(tmp_path: Path, live_1c: dict[str, str]) -> None:
     output = tmp_path / "contract.yaml"
-    written = runner.invoke(app, ["contract", "init", "--from-metadata", live_1c["ONEC_URL"],
-                                  "--only", "Catalog_Номенклатура", "--output", str(output)],
-                            env=live_1c)
+    written = runner.invoke(
+        app,
+        [
+            "contract",
+            "init",
+            "--from-metadata",
+            live_1c["ONEC_URL"],
+            "--only",
+            "Catalog_Номенклатура",
+            "--output",
+            str(output),
+        ],
+        env=live_1c,
+    )
     assert written.exit_code == 0, written.output
     contract = load_contract(output, environ=live_1c)
     assert contract.onec.url == live_1c["ONEC_URL"]

@@ -22,20 +22,23 @@ from onec_bridge.contract.reference import (
 from onec_bridge.onec.settings import OneCSettings, ResilienceSettings
 
 MODELS: dict[str, type[BaseModel]] = {
-    "OneCSettings": OneCSettings, "ResilienceSettings": ResilienceSettings,
+    "OneCSettings": OneCSettings,
+    "ResilienceSettings": ResilienceSettings,
 }
 
 
 def test_docs_contract_md_is_up_to_date() -> None:
     current = DEFAULT_DOCUMENT.read_text(encoding="utf-8")
     assert update_document(current) == current, (
-        "docs/contract.md is stale: run `python -m onec_bridge.contract.reference`")
+        "docs/contract.md is stale: run `python -m onec_bridge.contract.reference`"
+    )
 
 
 def test_check_flag_fails_on_a_stale_document(tmp_path: Path) -> None:
     stale = tmp_path / "contract.md"
-    stale.write_text(f"intro\n\n{BEGIN_MARKER}\nSTALE-CONTENT\n{END_MARKER}\n\noutro\n",
-                     encoding="utf-8")
+    stale.write_text(
+        f"intro\n\n{BEGIN_MARKER}\nSTALE-CONTENT\n{END_MARKER}\n\noutro\n", encoding="utf-8"
+    )
     assert main([str(stale), "--check"]) == 1
     assert main([str(stale)]) == 0
     text = stale.read_text(encoding="utf-8")
@@ -49,8 +52,10 @@ def test_every_key_default_and_enum_value_is_documented() -> None:
     for model in (Contract, Entity, FieldSpec, OneCSettings, ResilienceSettings):
         for name, field in model.model_fields.items():
             assert f"| `{field.alias or name}` |" in reference, (model.__name__, name)
-    assert "| `incremental` | [IncrementalStrategy](#incrementalstrategy) | `data_version` |" \
+    assert (
+        "| `incremental` | [IncrementalStrategy](#incrementalstrategy) | `data_version` |"
         in reference
+    )
     for strategy in IncrementalStrategy:
         assert f"`{strategy.value}`" in reference
     assert re.search(r"\| `retries` \| integer \| `5` \| .*\(≥ 0\) \|", reference)
@@ -58,11 +63,11 @@ def test_every_key_default_and_enum_value_is_documented() -> None:
 
 
 def test_every_documented_field_has_a_description() -> None:
-    rows = [line for line in render_reference().splitlines()
-            if line.startswith("| `")]
+    rows = [line for line in render_reference().splitlines() if line.startswith("| `")]
     assert rows
     assert all(not line.rstrip().endswith("|  |") for line in rows), [
-        line for line in rows if line.rstrip().endswith("|  |")]
+        line for line in rows if line.rstrip().endswith("|  |")
+    ]
 
 
 @pytest.mark.parametrize(("model_name", "field"), sorted(EXTRA_DESCRIPTIONS))

@@ -42,36 +42,58 @@ def entities_of(text: str) -> dict[str, Any]:
 # -- names -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("onec", "expected"), [
-    ("Номенклатура", "nomenklatura"),
-    ("ЕдиницаИзмерения_Key", "edinitsa_izmereniya_id"),
-    ("ВидНоменклатуры", "vid_nomenklatury"),
-    ("ХозяйственнаяОперация", "khozyaystvennaya_operatsiya"),
-    ("ИПКодПодчиненностиФСС", "ip_kod_podchinennosti_fss"),
-    ("Субконто1_Type", "subkonto_1_type"),
-    ("ЩитЪёж", "shchit_yozh"),
-])
+@pytest.mark.parametrize(
+    ("onec", "expected"),
+    [
+        ("Номенклатура", "nomenklatura"),
+        ("ЕдиницаИзмерения_Key", "edinitsa_izmereniya_id"),
+        ("ВидНоменклатуры", "vid_nomenklatury"),
+        ("ХозяйственнаяОперация", "khozyaystvennaya_operatsiya"),
+        ("ИПКодПодчиненностиФСС", "ip_kod_podchinennosti_fss"),
+        ("Субконто1_Type", "subkonto_1_type"),
+        ("ЩитЪёж", "shchit_yozh"),
+    ],
+)
 def test_transliteration_without_dictionary(onec: str, expected: str) -> None:
     assert column_name(onec, dictionary={}) == expected
 
 
-@pytest.mark.parametrize(("onec", "expected"), [
-    ("Ref_Key", "id"), ("Description", "name"), ("Code", "code"),
-    ("DeletionMark", "is_deleted"), ("Parent_Key", "parent_id"), ("IsFolder", "is_group"),
-    ("Date", "date"), ("Number", "number"), ("Posted", "is_posted"),
-    ("LineNumber", "line_number"),
-])
+@pytest.mark.parametrize(
+    ("onec", "expected"),
+    [
+        ("Ref_Key", "id"),
+        ("Description", "name"),
+        ("Code", "code"),
+        ("DeletionMark", "is_deleted"),
+        ("Parent_Key", "parent_id"),
+        ("IsFolder", "is_group"),
+        ("Date", "date"),
+        ("Number", "number"),
+        ("Posted", "is_posted"),
+        ("LineNumber", "line_number"),
+    ],
+)
 def test_standard_fields_get_english_names(onec: str, expected: str) -> None:
     assert column_name(onec, dictionary={}) == expected
 
 
-@pytest.mark.parametrize(("onec", "expected"), [
-    ("ЕдиницаИзмерения_Key", "unit_id"), ("Контрагент_Key", "counterparty_id"),
-    ("Склад_Key", "warehouse_id"), ("Цена", "price"), ("Количество", "quantity"),
-    ("Сумма", "amount"), ("Артикул", "sku"), ("ИНН", "inn"), ("КПП", "kpp"),
-    ("Организация_Key", "organization_id"), ("ВидНоменклатуры", "item_kind"),
-    ("ОсновнойСклад_Key", "osnovnoy_warehouse_id"),
-])
+@pytest.mark.parametrize(
+    ("onec", "expected"),
+    [
+        ("ЕдиницаИзмерения_Key", "unit_id"),
+        ("Контрагент_Key", "counterparty_id"),
+        ("Склад_Key", "warehouse_id"),
+        ("Цена", "price"),
+        ("Количество", "quantity"),
+        ("Сумма", "amount"),
+        ("Артикул", "sku"),
+        ("ИНН", "inn"),
+        ("КПП", "kpp"),
+        ("Организация_Key", "organization_id"),
+        ("ВидНоменклатуры", "item_kind"),
+        ("ОсновнойСклад_Key", "osnovnoy_warehouse_id"),
+    ],
+)
 def test_dictionary_translates_common_words(onec: str, expected: str) -> None:
     assert column_name(onec) == expected
 
@@ -87,8 +109,14 @@ def test_long_names_are_cut_but_keep_their_suffix() -> None:
     assert name.endswith("_id")
 
 
-@given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
-                        "abcXYZ0123456789_", min_size=1, max_size=80))
+@given(
+    st.text(
+        alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
+        "abcXYZ0123456789_",
+        min_size=1,
+        max_size=80,
+    )
+)
 def test_every_name_becomes_a_valid_column(onec: str) -> None:
     name = column_name(onec)
     assert IDENTIFIER.match(name), name
@@ -120,14 +148,20 @@ def test_catalog_entity(sample: Schema) -> None:
     assert securities["incremental"] == "data_version"
     assert securities["deletes"] == "soft"
     assert securities["deletion_flag"] == "is_deleted"
-    assert securities["fields"] == {"id": "Ref_Key", "name": "Description", "code": "Code",
-                                    "parent_id": "Parent_Key", "is_group": "IsFolder",
-                                    "is_deleted": "DeletionMark"}
+    assert securities["fields"] == {
+        "id": "Ref_Key",
+        "name": "Description",
+        "code": "Code",
+        "parent_id": "Parent_Key",
+        "is_group": "IsFolder",
+        "is_deleted": "DeletionMark",
+    }
 
 
 def test_document_with_tabular_sections_as_child_entities(sample: Schema) -> None:
-    text = scaffold_contract(sample, ["Document_ВнутреннееПотреблениеТоваров"], {},
-                             use_dictionary=False)
+    text = scaffold_contract(
+        sample, ["Document_ВнутреннееПотреблениеТоваров"], {}, use_dictionary=False
+    )
     entities = entities_of(text)
     owner = entities["vnutrennee_potreblenie_tovarov"]
     assert owner["keyset"] == "Date"
@@ -137,8 +171,10 @@ def test_document_with_tabular_sections_as_child_entities(sample: Schema) -> Non
     assert lines["source"] == {"odata": "Document_ВнутреннееПотреблениеТоваров_Товары"}
     assert lines["key"] == ["owner_id", "line_number"]
     assert lines["incremental"] == "full" and lines["deletes"] == "hard"
-    assert lines["fields"]["owner_id"] == {"from": "Ref_Key",
-                                           "references": "vnutrennee_potreblenie_tovarov"}
+    assert lines["fields"]["owner_id"] == {
+        "from": "Ref_Key",
+        "references": "vnutrennee_potreblenie_tovarov",
+    }
     assert lines["fields"]["kolichestvo"] == {"from": "Количество", "type": "decimal(15,3)"}
     assert lines["fields"]["nomenklatura_id"] == "Номенклатура_Key"
     assert "keyset" not in lines
@@ -159,18 +195,25 @@ def test_types_come_from_the_metadata(small: Schema) -> None:
 def test_comments_carry_the_1c_names_and_precision_hint(small: Schema) -> None:
     text = scaffold_contract(small, ["Catalog_Номенклатура", "Document_ЗаказКлиента"], {})
     assert re.search(r"^  item: +# справочник «Номенклатура»$", text, re.M)
-    assert re.search(r"^  order_klienta_goods: +# табличная часть «Товары»: "
-                     r"документ «ЗаказКлиента»$", text, re.M)
+    assert re.search(
+        r"^  order_klienta_goods: +# табличная часть «Товары»: "
+        r"документ «ЗаказКлиента»$",
+        text,
+        re.M,
+    )
     assert re.search(r"^      weight: .*# Edm\.Double: decimal\(15,3\) is a guess", text, re.M)
     assert re.search(r"^      # left out \(obsolete, «Удалить…»\): УдалитьСтарыйКод$", text, re.M)
     assert re.search(r"^      unit_id: .*# Edm\.Guid -> Catalog_ЕдиницыИзмерения$", text, re.M)
 
 
 def test_references_only_to_scaffolded_targets(small: Schema) -> None:
-    both = entities_of(scaffold_contract(
-        small, ["Catalog_Номенклатура", "Catalog_ЕдиницыИзмерения"], {}))
-    assert both["item"]["fields"]["unit_id"] == {"from": "ЕдиницаИзмерения_Key",
-                                                 "references": "units"}
+    both = entities_of(
+        scaffold_contract(small, ["Catalog_Номенклатура", "Catalog_ЕдиницыИзмерения"], {})
+    )
+    assert both["item"]["fields"]["unit_id"] == {
+        "from": "ЕдиницаИзмерения_Key",
+        "references": "units",
+    }
     assert both["item"]["fields"]["parent_id"] == {"from": "Parent_Key", "references": "item"}
     alone = entities_of(scaffold_contract(small, ["Catalog_Номенклатура"], {}))
     assert alone["item"]["fields"]["unit_id"] == "ЕдиницаИзмерения_Key"
@@ -178,8 +221,10 @@ def test_references_only_to_scaffolded_targets(small: Schema) -> None:
 
 def test_register_references_on_the_real_sample(sample: Schema) -> None:
     text = scaffold_contract(
-        sample, ["AccumulationRegister_ТоварыКОтгрузке_RecordType", "Catalog_Организации"],
-        {"AccumulationRegister_ТоварыКОтгрузке_RecordType": "goods_to_ship"})
+        sample,
+        ["AccumulationRegister_ТоварыКОтгрузке_RecordType", "Catalog_Организации"],
+        {"AccumulationRegister_ТоварыКОтгрузке_RecordType": "goods_to_ship"},
+    )
     shipping = entities_of(text)["goods_to_ship"]
     assert shipping["key"] == ["recorder", "line_number", "recorder_type"]
     assert shipping["keyset"] == "Period"
@@ -187,8 +232,12 @@ def test_register_references_on_the_real_sample(sample: Schema) -> None:
 
 
 def test_overrides_rename_sets_properties_and_words(small: Schema, tmp_path: Path) -> None:
-    overrides = {"Catalog_Номенклатура": "products", "Description": "title",
-                 "Вес": "weight_kg", "ЕдиницаИзмерения": "uom"}
+    overrides = {
+        "Catalog_Номенклатура": "products",
+        "Description": "title",
+        "Вес": "weight_kg",
+        "ЕдиницаИзмерения": "uom",
+    }
     text = scaffold_contract(small, ["Catalog_Номенклатура"], overrides)
     fields = entities_of(text)["products"]["fields"]
     assert fields["title"] == "Description"
@@ -201,8 +250,9 @@ def test_overrides_rename_sets_properties_and_words(small: Schema, tmp_path: Pat
 
 def test_small_metadata_scaffold_checks_clean(small: Schema, tmp_path: Path) -> None:
     path = tmp_path / "contract.yaml"
-    path.write_text(scaffold_contract(small, None, {}, onec_url="http://1c.local/trade"),
-                    encoding="utf-8")
+    path.write_text(
+        scaffold_contract(small, None, {}, onec_url="http://1c.local/trade"), encoding="utf-8"
+    )
     contract = load_contract(path, environ=ENV)
     assert contract.onec.url == "http://1c.local/trade"
     assert check_contract(path, small, environ=ENV) == []

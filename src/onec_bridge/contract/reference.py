@@ -50,7 +50,8 @@ EXTRA_DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("OneCSettings", "max_connections"): "HTTP connections kept to the base",
     ("OneCSettings", "session_reuse"): "reuse 1C sessions (`IBSession` header, saves ~30 ms/call)",
     ("OneCSettings", "url_max_length"): (
-        "longest URL sent (IIS rejects > 2048 bytes with an HTML 404)"),
+        "longest URL sent (IIS rejects > 2048 bytes with an HTML 404)"
+    ),
     ("OneCSettings", "page_size"): "rows per OData request unless an entity says otherwise",
     ("OneCSettings", "resilience"): "retries, circuit breaker and flow limits",
     ("ResilienceSettings", "retry_attempts"): "attempts per request, the first included",
@@ -68,8 +69,10 @@ EXTRA_DESCRIPTIONS: dict[tuple[str, str], str] = {
 def render_reference() -> str:
     """Markdown tables of every contract key (type, default, description) and every enum."""
     sections = [_model_section(path, model) for path, model in _models(Contract, "")]
-    enums = sorted({annotation for _, model in _models(Contract, "")
-                    for annotation in _enums_of(model)}, key=lambda item: item.__name__)
+    enums = sorted(
+        {annotation for _, model in _models(Contract, "") for annotation in _enums_of(model)},
+        key=lambda item: item.__name__,
+    )
     sections.append("### Values\n\n" + "\n\n".join(_enum_section(item) for item in enums))
     return "\n\n".join(sections) + "\n"
 
@@ -80,7 +83,7 @@ def update_document(text: str) -> str:
     start, end = text.find(BEGIN_MARKER), text.find(END_MARKER)
     if start < 0 or end < start:
         return text.rstrip("\n") + "\n\n" + generated + "\n"
-    return text[:start] + generated + text[end + len(END_MARKER):]
+    return text[:start] + generated + text[end + len(END_MARKER) :]
 
 
 def _models(model: type[BaseModel], path: str) -> Iterator[tuple[str, type[BaseModel]]]:
@@ -120,8 +123,10 @@ def _model_section(path: str, model: type[BaseModel]) -> str:
     rows = ["| key | type | default | description |", "|---|---|---|---|"]
     for name, field in model.model_fields.items():
         description = field.description or EXTRA_DESCRIPTIONS.get((model.__name__, name), "")
-        rows.append(f"| `{field.alias or name}` | {_type_name(field.annotation)} | "
-                    f"{_default(field)} | {_cell(description + _constraints(field))} |")
+        rows.append(
+            f"| `{field.alias or name}` | {_type_name(field.annotation)} | "
+            f"{_default(field)} | {_cell(description + _constraints(field))} |"
+        )
     return f"### {title} — {model.__name__}\n\n{doc}\n\n" + "\n".join(rows)
 
 
@@ -144,7 +149,8 @@ def _type_name(annotation: Any) -> str:
     if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
         return annotation.__name__
     return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
-        annotation, str(annotation))
+        annotation, str(annotation)
+    )
 
 
 def _default(field: FieldInfo) -> str:
@@ -168,8 +174,12 @@ def _default(field: FieldInfo) -> str:
 
 
 def _constraints(field: FieldInfo) -> str:
-    bounds = ((annotated_types.Ge, "≥", "ge"), (annotated_types.Gt, ">", "gt"),
-              (annotated_types.Le, "≤", "le"), (annotated_types.Lt, "<", "lt"))
+    bounds = (
+        (annotated_types.Ge, "≥", "ge"),
+        (annotated_types.Gt, ">", "gt"),
+        (annotated_types.Le, "≤", "le"),
+        (annotated_types.Lt, "<", "lt"),
+    )
     parts = []
     for item in field.metadata:
         for kind, sign, attribute in bounds:

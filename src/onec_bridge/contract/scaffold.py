@@ -29,10 +29,17 @@ __all__ = ["ScaffoldError", "scaffold_contract"]
 
 DEFAULT_ONEC_URL = "http://localhost/base"
 DEFAULT_DATABASE_URL = "sqlite:///onec_bridge.db"
-_KEYSETS = {"Catalog": "Code", "ChartOfCharacteristicTypes": "Code", "ChartOfAccounts": "Code",
-            "ChartOfCalculationTypes": "Code", "ExchangePlan": "Code", "Document": "Date",
-            "InformationRegister": "Period", "AccumulationRegister": "Period",
-            "AccountingRegister": "Period"}
+_KEYSETS = {
+    "Catalog": "Code",
+    "ChartOfCharacteristicTypes": "Code",
+    "ChartOfAccounts": "Code",
+    "ChartOfCalculationTypes": "Code",
+    "ExchangePlan": "Code",
+    "Document": "Date",
+    "InformationRegister": "Period",
+    "AccumulationRegister": "Period",
+    "AccountingRegister": "Period",
+}
 _COMMENT_COLUMN_CAP = 72
 _NOT_COLUMNS = {"DataVersion"}  # read by `incremental: data_version`, not stored as a column
 _OBSOLETE_PREFIX = "Удалить"  # 1C convention for attributes kept only for old data
@@ -66,8 +73,7 @@ def scaffold_contract(
     entities = CommentedMap()
     for item in planned:
         entities[item.name] = _entity(item, schema, words, type_to_entity)
-        entities.yaml_add_eol_comment(f"# {item.describe()}", item.name,
-                                      column=len(item.name) + 5)
+        entities.yaml_add_eol_comment(f"# {item.describe()}", item.name, column=len(item.name) + 5)
     document = CommentedMap()
     document["version"] = 1
     document["name"] = "onec-bridge"
@@ -102,8 +108,9 @@ def _entity(
     keyset = None if item.owner_set else _KEYSETS.get(item.kind)
     if keyset in properties:
         entity["keyset"] = keyset
-    entity["key"] = _flow(CommentedSeq(columns[part] for part in item.entity_type.key
-                                       if part in columns))
+    entity["key"] = _flow(
+        CommentedSeq(columns[part] for part in item.entity_type.key if part in columns)
+    )
     if "DeletionMark" in properties:
         entity["deletes"] = "soft"
         entity["deletion_flag"] = columns["DeletionMark"]
@@ -122,8 +129,11 @@ def _column_names(
     for prop in item.entity_type.properties:
         if not _is_column(prop):
             continue
-        wanted = column_name(words[prop.name], {}) if prop.name in words else column_name(
-            prop.name, words, standard)
+        wanted = (
+            column_name(words[prop.name], {})
+            if prop.name in words
+            else column_name(prop.name, words, standard)
+        )
         name, number = wanted, 2
         while name in taken:
             name, number = f"{wanted}_{number}", number + 1
@@ -133,8 +143,11 @@ def _column_names(
 
 
 def _is_column(prop: Property) -> bool:
-    return not (is_collection(prop.type) or prop.name in _NOT_COLUMNS
-                or prop.name.startswith(_OBSOLETE_PREFIX))
+    return not (
+        is_collection(prop.type)
+        or prop.name in _NOT_COLUMNS
+        or prop.name.startswith(_OBSOLETE_PREFIX)
+    )
 
 
 def _fields(
@@ -148,13 +161,17 @@ def _fields(
     for source, column in columns.items():
         target = _reference_target(item, schema, source)
         references = type_to_entity.get(target) if target else None
-        fields[column] = _field_spec(source, default_column_type(properties[source].type),
-                                     references)
-    notes = {column: _field_note(properties[source], _reference_target(item, schema, source),
-                                 properties) for source, column in columns.items()}
+        fields[column] = _field_spec(
+            source, default_column_type(properties[source].type), references
+        )
+    notes = {
+        column: _field_note(properties[source], _reference_target(item, schema, source), properties)
+        for source, column in columns.items()
+    }
     _add_aligned_comments(fields, notes, indent=6)
-    skipped = [prop.name for prop in item.entity_type.properties
-               if prop.name.startswith(_OBSOLETE_PREFIX)]
+    skipped = [
+        prop.name for prop in item.entity_type.properties if prop.name.startswith(_OBSOLETE_PREFIX)
+    ]
     if skipped and fields:
         fields.yaml_set_comment_before_after_key(
             next(iter(fields)),

@@ -98,7 +98,8 @@ def _chosen_sets(schema: Schema, only: list[str] | None) -> list[str]:
         if section.table_set
     }
     return [
-        name for name in schema.entity_sets
+        name
+        for name in schema.entity_sets
         if name not in tabular and not _is_record_set(_type_of(schema, name))
     ]
 
@@ -125,7 +126,8 @@ def _exposed_sections(
     schema: Schema, entity_type: EntityType, roots: list[str]
 ) -> list[TabularSection]:
     return [
-        section for section in schema.tabular_sections(entity_type.name)
+        section
+        for section in schema.tabular_sections(entity_type.name)
         if section.table_set and section.table_set not in roots
     ]
 
