@@ -17,7 +17,7 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check
-	$(BIN)/ruff format --check
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
