@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from typing import TypeAlias
+from typing import ClassVar, TypeAlias
 
 from onec_bridge.onec.literals import Guid, LiteralValue, encode_literal
 
@@ -271,8 +271,11 @@ class Predicate(FilterExpr):
         return self.expr.to_odata()
 
 
-class And(FilterExpr):
+class _Junction(FilterExpr):
+    """Parts joined by one keyword; nested junctions of the same kind are flattened."""
+
     __slots__ = ("parts",)
+    keyword: ClassVar[str]
 
     def __init__(self, parts: tuple[FilterExpr, ...]) -> None:
         self.parts = parts
@@ -281,31 +284,28 @@ class And(FilterExpr):
     def of(cls, *parts: FilterExpr) -> FilterExpr:
         flat: list[FilterExpr] = []
         for part in parts:
-            flat.extend(part.parts if isinstance(part, And) else (part,))
+            flat.extend(part.parts if isinstance(part, cls) else (part,))
         return flat[0] if len(flat) == 1 else cls(tuple(flat))
 
     def to_odata(self) -> str:
-        return " and ".join(
-            f"({part.to_odata()})" if isinstance(part, Or) else part.to_odata()
-            for part in self.parts
-        )
+        return f" {self.keyword} ".join(self._render(part) for part in self.parts)
+
+    def _render(self, part: FilterExpr) -> str:
+        return part.to_odata()
 
 
-class Or(FilterExpr):
-    __slots__ = ("parts",)
+class And(_Junction):
+    __slots__ = ()
+    keyword = "and"
 
-    def __init__(self, parts: tuple[FilterExpr, ...]) -> None:
-        self.parts = parts
+    def _render(self, part: FilterExpr) -> str:
+        # `or` binds looser than `and`
+        return f"({part.to_odata()})" if isinstance(part, Or) else part.to_odata()
 
-    @classmethod
-    def of(cls, *parts: FilterExpr) -> FilterExpr:
-        flat: list[FilterExpr] = []
-        for part in parts:
-            flat.extend(part.parts if isinstance(part, Or) else (part,))
-        return flat[0] if len(flat) == 1 else cls(tuple(flat))
 
-    def to_odata(self) -> str:
-        return " or ".join(part.to_odata() for part in self.parts)
+class Or(_Junction):
+    __slots__ = ()
+    keyword = "or"
 
 
 class Not(FilterExpr):
