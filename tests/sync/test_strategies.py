@@ -10,7 +10,8 @@ import pytest
 from onec_bridge.emulator import EmulatorBase
 from onec_bridge.sync import exchange
 from onec_bridge.sync.runner import run_sync
-from tests.sync.conftest import contract_with
+from tests.sync.conftest import contract_with, demo_contract
+from tests.sync.equality import assert_equal_to_onec
 from tests.sync.truth import app_table, assert_table_equals, onec_truth
 
 CUSTOMERS = "Catalog_Контрагенты"
@@ -183,3 +184,30 @@ async def test_full_strategy_rereads_everything_and_hard_deletes(
     assert_table_equals(
         await onec_truth(trade_transport, entity, CUSTOMERS), app_table(contract, "customers")
     )
+
+
+async def test_exchange_packet_values_map_exactly_without_metadata(
+    database_url: str, onec_base: EmulatorBase, onec_transport: httpx2.AsyncBaseTransport
+) -> None:
+    """Atom values of a packet are untyped text; the contract's converters must store exactly
+    what a JSON read stores: decimals, Int64, dates (incl. the empty date), padded strings,
+    GUIDs (incl. the empty one) and enums."""
+    products = demo_contract(database_url).model_dump(by_alias=True)["entities"]["products"]
+    products.update(
+        incremental="exchange_plan",
+        exchange_plan={"plan": "ОбменССайтом", "node": "САЙТ"},
+    )
+    products["fields"].pop("unit_id")  # its `references: units` entity is not in this contract
+    contract = contract_with(database_url, {"products": products})
+    [first] = await run_sync(contract, transport=onec_transport)
+    assert first.mode == "exchange_plan_full"
+
+    edited = onec_base.modify_items(25, seed=9)
+    fresh = onec_base.insert_items(5, seed=10)
+    [second] = await run_sync(contract, transport=onec_transport)
+
+    assert second.mode == "exchange_plan"
+    assert second.counts.read == len(edited) + len(fresh)
+    assert second.counts.inserted == len(fresh)
+    assert second.counts.skipped == 0
+    assert_equal_to_onec(onec_base, contract, "products")
