@@ -52,6 +52,8 @@ class PageWriter:
         self.listed = ListedKeys(database.state, plan.name)
         #: record the listed keys of every page (a complete listing: deletes found at the end)
         self.track_listing = False
+        #: ``--full``: rewrite every listed row, even one whose version is unchanged
+        self.rewrite_all = False
         self.upsert = bulk_upsert(plan.table, self.engine.dialect)
         if self.upsert.columns != plan.mapper.columns:
             raise AssertionError(f"{plan.name}: table columns differ from the mapped columns")
@@ -80,9 +82,7 @@ class PageWriter:
         with self.engine.connect() as conn:
             return self.state.has_versions(conn)
 
-    def classify(
-        self, listing: list[dict[str, Any]], rewrite_all: bool = False, assume_new: bool = False
-    ) -> SourcePage:
+    def classify(self, listing: list[dict[str, Any]], assume_new: bool = False) -> SourcePage:
         """Split a listing page by the stored versions. ``assume_new`` (a first load that is
         not a resume: the entity has no stored versions) skips the lookup."""
         plan = self.plan
@@ -98,7 +98,7 @@ class PageWriter:
             page.listed_digests = digest_keys(key for key, _ in keyed if key in stored)
         for key, row in keyed:
             known = stored.get(key)
-            if known is not None and not rewrite_all and known[0] == version_of(row):
+            if known is not None and not self.rewrite_all and known[0] == version_of(row):
                 page.unchanged += 1
                 continue
             if known is None:

@@ -68,7 +68,6 @@ class PullEngine:
     database: Database
     correlation_id: str
     progress: ProgressCallback | None = None
-    force: bool = False
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="onec-bridge-db")
     )
@@ -93,7 +92,7 @@ class PullEngine:
             mode = _mode_for(plan, first_load)  # a run recorded before modes were stored
         writer.track_listing = mode in _COMPLETE_LISTINGS
         structlog.contextvars.bind_contextvars(entity=plan.name, run_id=opened.run_id)
-        self.force = full
+        writer.rewrite_all = full
         log.info("sync.start", source=plan.entity_set, mode=mode, resumed=opened.resumed)
         counts = opened.counts
         result = RunResult(
@@ -161,7 +160,7 @@ class PullEngine:
     ) -> None:
         feed = await exchange.select_changes(self.client, node)
         packet = exchange.packet_of(feed, plan, node.next_message)
-        page = await self._db(writer.classify, packet.rows, self.force)
+        page = await self._db(writer.classify, packet.rows)
         page.cursor = {exchange.PACKET_CURSOR: packet.message_no}
         counts.add(await self._db(writer.write_pages, run_id, [page], counts))
         if packet.deleted:
@@ -255,7 +254,7 @@ class PullEngine:
                 if assume_new:
                     page = writer.classify(listing.rows, assume_new=True)  # no database work
                 else:
-                    page = await self._db(writer.classify, listing.rows, self.force)
+                    page = await self._db(writer.classify, listing.rows)
                 page.cursor = listing.cursor
                 if mode == DATA_VERSION and page.to_fetch:
                     await queue.put(asyncio.create_task(self._fetch_changed(plan, page)))
