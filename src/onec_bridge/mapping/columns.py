@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from onec_bridge.contract.column_type import parse_column_type
 from onec_bridge.mapping.onec_values import EMPTY_GUID
 
 __all__ = ["ColumnFast", "fast_column"]
@@ -32,29 +33,28 @@ _INT_LINES = re.compile(r"-?[0-9]+(?:\n-?[0-9]+)*")
 _DATETIME = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
 _DATETIME_LINES = re.compile(f"{_DATETIME}(?:\n{_DATETIME})*")
 _EMPTY_DATE = "0001-01-01"
-_PARAMETERS = re.compile(r"\((\d+)(?:,(\d+))?\)")
 _NUMBER_TYPES = frozenset({Decimal, int})  # bool and float are not: the reference decides
 
 
 def fast_column(column_type: str, dialect: str) -> ColumnFast | None:
     """The fast path of a resolved contract type for ``dialect`` (``sqlite``, ``postgresql``),
     or None where only the reference is used."""
-    base = column_type.split("(", 1)[0]
-    params = _PARAMETERS.search(column_type)
+    parsed = parse_column_type(column_type)
+    base = parsed.base
     sqlite = dialect == "sqlite"
     fast: ColumnFast | None = None
     if base == "uuid":
         fast = _uuid
     elif base in ("string", "text"):
-        fast = _string(int(params.group(1)) if params and base == "string" else None)
+        fast = _string(parsed.length)
     elif base in ("integer", "bigint"):
         fast = _integer
     elif base == "boolean":
         fast = _boolean_sqlite if sqlite else _boolean
     elif base == "datetime":
         fast = _datetime_sqlite if sqlite else _datetime
-    elif base == "decimal" and sqlite and params is not None:
-        fast = _decimal_text(int(params.group(1)), int(params.group(2) or 0))
+    elif base == "decimal" and sqlite and parsed.first is not None:
+        fast = _decimal_text(parsed.precision, parsed.scale)
     return None if fast is None else _skip_none(fast)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from onec_bridge.contract.column_type import parse_column_type
 from onec_bridge.mapping.onec_values import EMPTY_GUID
 
 __all__ = ["Converter", "converter_for"]
@@ -24,18 +25,16 @@ Converter = Callable[[Any], Any]
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_PARAMETERS = re.compile(r"\((\d+)(?:,(\d+))?\)")
 
 
 def converter_for(column_type: str) -> Converter:
     """The converter for a resolved contract column type such as ``decimal(15,2)``."""
-    base = column_type.split("(", 1)[0]
-    params = _PARAMETERS.search(column_type)
+    parsed = parse_column_type(column_type)
+    base = parsed.base
     if base == "decimal":
-        assert params is not None
-        return _decimal(int(params.group(1)), int(params.group(2) or 0))
+        return _decimal(parsed.precision, parsed.scale)
     if base == "string":
-        return _string(int(params.group(1)) if params else None)
+        return _string(parsed.length)
     return {
         "uuid": _uuid,
         "text": _string(None),

@@ -8,7 +8,6 @@ compares equal in both.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +16,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["ExactDecimal", "GuidType", "sql_type"]
+from onec_bridge.contract.column_type import parse_column_type
 
-_PARAMETERS = re.compile(r"\((\d+)(?:,(\d+))?\)")
+__all__ = ["ExactDecimal", "GuidType", "sql_type"]
 
 
 class GuidType(TypeDecorator[str]):
@@ -63,15 +62,14 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
 def sql_type(column_type: str) -> TypeEngine[Any]:
     """The SQLAlchemy type for a contract column type such as ``decimal(15,2)``."""
-    base = column_type.split("(", 1)[0]
-    params = _PARAMETERS.search(column_type)
+    parsed = parse_column_type(column_type)
+    base = parsed.base
     if base == "uuid":
         return GuidType()
     if base == "decimal":
-        assert params is not None
-        return ExactDecimal(int(params.group(1)), int(params.group(2) or 0))
+        return ExactDecimal(parsed.precision, parsed.scale)
     if base == "string":
-        return sa.String(int(params.group(1))) if params else sa.Text()
+        return sa.String(parsed.length) if parsed.length else sa.Text()
     simple: dict[str, TypeEngine[Any]] = {
         "text": sa.Text(),
         "integer": sa.BigInteger(),
