@@ -68,6 +68,26 @@ async def test_full_read_returns_every_item_once_in_order(
     assert len(set(codes)) == len(codes) == count
 
 
+@pytest.mark.parametrize("in_flight", [1, 4], ids=["keyset", "keyset-ranges"])
+async def test_wire_rows_hold_what_dict_rows_hold(base: EmulatorBase, in_flight: int) -> None:
+    select = ["Ref_Key", "DataVersion", "Description", "ЦенаПродажи", "Вес", "СрокГодности"]
+
+    async def read(wire_rows: bool) -> list[dict[str, Any]]:
+        pages = client.odata.iter_pages(
+            ITEMS_SET, select=select, page_size=250, max_in_flight=in_flight, wire_rows=wire_rows
+        )
+        return [
+            {name: (row[name], type(row[name])) for name in [*select, "Code"]}
+            async for page in pages
+            for row in page
+        ]
+
+    async with in_process(base, resilience={"max_concurrency": 4}) as client:
+        slots, dicts = await read(True), await read(False)
+    assert len(slots) == len(dicts) >= ITEMS
+    assert slots == dicts
+
+
 async def test_get_many_get_and_filtered_count(base: EmulatorBase) -> None:
     async with in_process(base, url_max_length=1024) as client:
         first = await client.odata.query(ITEMS_SET, QueryOptions(top=60))

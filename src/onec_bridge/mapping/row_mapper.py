@@ -8,6 +8,7 @@ from typing import Any
 
 from onec_bridge.contract.model import Entity
 from onec_bridge.mapping.converters import Converter, converter_for
+from onec_bridge.mapping.wire_rows import WireRow
 
 __all__ = ["MappedPage", "RejectedRow", "RowMapper"]
 
@@ -76,7 +77,8 @@ class RowMapper:
 
     def rejected(self, row: dict[str, Any], error: ValueError) -> RejectedRow:
         """The dead letter of ``row``, with the first column that does not convert."""
-        return RejectedRow(row.get(self._key_source), self._reason(row, error), row)
+        payload = row.to_dict() if isinstance(row, WireRow) else row
+        return RejectedRow(row.get(self._key_source), self._reason(row, error), payload)
 
     def _reason(self, row: dict[str, Any], error: ValueError) -> str:
         for column, source, convert in self._plan:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Dialect
 from onec_bridge.mapping.columns import ColumnFast, fast_column
 from onec_bridge.mapping.converters import Converter
 from onec_bridge.mapping.row_mapper import RejectedRow, RowMapper
+from onec_bridge.mapping.wire_rows import WireRow
 
 __all__ = ["STORED_AS_TEXT", "StorageMapper", "StoredPage"]
 
@@ -53,6 +54,7 @@ class StorageMapper:
         ]
         self._getter = itemgetter(*self._sources) if len(self._sources) > 1 else None
         self._to_tuple = _compile_row(self._sources, self._stores)
+        self._slot_getters_by_type: dict[type[WireRow], list[attrgetter[Any]] | None] = {}
 
     def keys_as_text(self, key_columns: Sequence[str]) -> bool:
         """True if ``str()`` of these stored columns equals ``str()`` of the converted ones."""
@@ -75,12 +77,28 @@ class StorageMapper:
         return StoredPage(list(zip(*converted, strict=True)), [])
 
     def _columns(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
+        first = rows[0]
+        if isinstance(first, WireRow) and set(map(type, rows)) == {type(first)}:
+            getters = self._slot_getters(type(first))
+            if getters is not None:
+                return [list(map(getter, rows)) for getter in getters]
         if self._getter is not None:
             try:
                 return [list(column) for column in zip(*map(self._getter, rows), strict=True)]
             except KeyError:  # a row without some field: None, as ``row.get`` gives
                 pass
         return [[row.get(source) for row in rows] for source in self._sources]
+
+    def _slot_getters(self, row_type: type[WireRow]) -> list[attrgetter[Any]] | None:
+        """One C-level reader per source column of ``row_type`` rows (None if a source is
+        not among its slots: the generic path then reads it as None)."""
+        getters = self._slot_getters_by_type.get(row_type)
+        if getters is None and row_type not in self._slot_getters_by_type:
+            names = [row_type.attributes.get(source) for source in self._sources]
+            if all(names):
+                getters = [attrgetter(str(name)) for name in names]
+            self._slot_getters_by_type[row_type] = getters
+        return getters
 
     def _row_by_row(self, rows: list[dict[str, Any]]) -> StoredPage:
         mapped: list[tuple[Any, ...]] = []

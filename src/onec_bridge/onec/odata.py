@@ -2,7 +2,9 @@
 
 Rows are raw wire dicts: JSON numbers with a fraction are exact ``Decimal``
 (never float), Int64 values stay the strings 1C sends; typed decoding by
-``$metadata`` is the job of ``onec.decoding``.
+``$metadata`` is the job of ``onec.decoding``. ``iter_pages(wire_rows=True)``
+gives the same values in ``WireRow`` slots (``mapping.wire_rows``), read-only
+mappings that decode in half the time.
 
 >>> async for page in client.odata.iter_pages(                  # doctest: +SKIP
 ...         "Catalog_Номенклатура", select=["Ref_Key", "Code"], keyset="Code", max_in_flight=4):
@@ -13,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import httpx2
 import msgspec
 
+from onec_bridge.mapping.wire_rows import WireRow, page_decoder, wire_row_type
 from onec_bridge.onec.atom import AtomFeed, parse_feed
 from onec_bridge.onec.error_mapping import (
     error_from_response,
@@ -109,6 +112,26 @@ def _decode_rows(response: httpx2.Response) -> list[Row]:
     return rows
 
 
+def _wire_rows_decoder(row_type: type[WireRow]) -> Callable[[httpx2.Response], list[Row]]:
+    decoder = page_decoder(row_type)
+
+    def decode(response: httpx2.Response) -> list[Row]:
+        body = response.content
+        if looks_like_html(body, response.headers.get("content-type")):
+            url = str(response.request.url)
+            raise error_from_response(response.status_code, response.headers, body, url)
+        try:
+            rows: list[Row] = decoder.decode(body).value
+        except msgspec.DecodeError:
+            url = str(response.request.url)
+            raise protocol_error_for_body(
+                body, url, "no 'value' array of rows in the answer"
+            ) from None
+        return rows
+
+    return decode
+
+
 def _decode_entity(response: httpx2.Response) -> Row:
     document = _decode_document(response)
     if not isinstance(document, dict):
@@ -166,10 +189,14 @@ class OData:
         query = (options or QueryOptions()).to_query_string()
         return f"{self.root}/{path}?{query}" if query else f"{self.root}/{path}"
 
-    async def query(self, set_name: str, options: QueryOptions) -> list[Row]:
-        """One GET of ``set_name`` with ``options``: the rows of that one answer."""
+    async def query(
+        self, set_name: str, options: QueryOptions, *, row_type: type[WireRow] | None = None
+    ) -> list[Row]:
+        """One GET of ``set_name`` with ``options``: the rows of that one answer (in
+        ``row_type`` slots when given: a ``wire_row_type`` of ``options.select``)."""
         request = OneCRequest("GET", self.url(entity_path(set_name), options), _JSON_HEADERS)
-        return await self._runner.execute(request, _decode_rows)
+        decode = _decode_rows if row_type is None else _wire_rows_decoder(row_type)
+        return await self._runner.execute(request, decode)
 
     async def iter_pages(
         self,
@@ -182,6 +209,7 @@ class OData:
         keyset: str | None = "Code",
         keyset_unique: bool | None = None,
         max_in_flight: int | None = None,
+        wire_rows: bool = False,
     ) -> AsyncGenerator[list[Row], None]:
         """Stream ``set_name`` page by page, in order, with flat memory.
 
@@ -190,6 +218,7 @@ class OData:
         (capped at ``resilience.max_concurrency``) keeps that many requests
         running while pages still arrive in order. ``keyset_unique`` defaults to
         True only for ``Code``; a repeating column is paged with ``ge`` + skip.
+        ``wire_rows`` (with ``select``) gives the rows as ``WireRow`` slots.
         """
         size = page_size or self._settings.page_size
         in_flight = min(max_in_flight or 1, self._settings.resilience.max_concurrency)
@@ -200,8 +229,11 @@ class OData:
         if columns and keyset is not None and keyset not in columns:
             columns.append(keyset)
         options = QueryOptions(select=columns, filter=_as_filter(filter), orderby=orderby)
+        row_type = wire_row_type(tuple(columns)) if wire_rows and columns else None
 
         async def fetch(page: QueryOptions) -> list[Row]:
+            if row_type is not None and page.select == columns:  # not the keyset scan
+                return await self.query(set_name, page, row_type=row_type)
             return await self.query(set_name, page)
 
         if keyset is None:

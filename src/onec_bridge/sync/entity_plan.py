@@ -16,6 +16,7 @@ from onec_bridge.contract.model import Entity, IncrementalStrategy
 from onec_bridge.mapping.converters import Converter, converter_for
 from onec_bridge.mapping.onec_values import EMPTY_GUID, parse_onec_datetime
 from onec_bridge.mapping.row_mapper import RowMapper
+from onec_bridge.mapping.wire_rows import WireRow, column_reader
 from onec_bridge.onec.literals import encode_literal
 from onec_bridge.sync.source_kinds import SourceKind, SourceSpec, parse_source
 
@@ -148,11 +149,11 @@ class EntityPlan:
         column = self.entity.key[0] if len(self.entity.key) == 1 else None
         if column is not None and self.entity.fields[column].resolved_type == "uuid":
             source = self.key_sources[0]
-            values = [row.get(source) for row in rows]
-            if all(value.__class__ is str for value in values):
-                text = "\n".join(values)  # type: ignore[arg-type]
+            values = list(map(column_reader(rows, source), rows))
+            if set(map(type, values)) <= {str}:
+                text = "\n".join(values)
                 if _GUID_LINES.fullmatch(text) and EMPTY_GUID not in text:
-                    return values  # type: ignore[return-value]
+                    return values
         return list(map(self.key_reader(), rows))
 
     def row_key(self, row: dict[str, Any]) -> str:
@@ -240,6 +241,8 @@ def version_of(row: dict[str, Any]) -> str:
     version = row.get(DATA_VERSION)
     if isinstance(version, str) and version:
         return version
+    if isinstance(row, WireRow):
+        row = row.to_dict()
     digest = hashlib.blake2b(
         orjson.dumps(row, default=str, option=orjson.OPT_SORT_KEYS), digest_size=12
     )

@@ -8,6 +8,7 @@ the checkpoint together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Connection
 from onec_bridge.contract.model import DeleteRule
 from onec_bridge.mapping.row_mapper import RejectedRow
 from onec_bridge.mapping.storage import StorageMapper
+from onec_bridge.mapping.wire_rows import column_reader
 from onec_bridge.store.database import Database
 from onec_bridge.store.upsert import bulk_upsert
 from onec_bridge.sync.counts import RunCounts
@@ -60,6 +62,7 @@ class PageWriter:
         columns = plan.mapper.columns
         key_indexes = [columns.index(column) for column in plan.entity.key]
         self._tuple_key = _tuple_key_reader(key_indexes)
+        self._key_index = key_indexes[0] if len(key_indexes) == 1 else None
         flag = plan.entity.deletion_flag
         self._flag_index = columns.index(flag) if flag in columns else None
         self._key_of = plan.key_reader()  # compiled once: this runs for every row
@@ -116,37 +119,27 @@ class PageWriter:
         """Rows, row versions, dead letters and the last page's checkpoint: one transaction."""
         if not pages:
             return RunCounts()
-        tuple_key, flag_index = self._tuple_key, self._flag_index
         counts = RunCounts()
-        mapped: list[tuple[Any, ...]] = []
+        # one row per key (a key seen twice, e.g. its Code edited mid-run, keeps its last
+        # version), written in key order so the index is hit in order
+        rows_by_key: dict[str, tuple[Any, ...]] = {}
+        versions_by_key: dict[str, tuple[str | None, bool]] = {}
         rejected: list[RejectedRow] = []
-        recorded: list[tuple[str, str | None, bool]] = []
         inserted: list[str] = []  # keys new to the store: listed, now stored
         for page in pages:
             page_rows, page_rejected, versions = self._map(page)
-            new_keys, previously_deleted = page.new_keys, page.previously_deleted
-            all_new = page.all_new
-            for row, version in zip(page_rows, versions, strict=True):
-                key = tuple_key(row)
-                deleted = bool(flag_index is not None and row[flag_index])
-                recorded.append((key, version, deleted))
-                if all_new or key in new_keys:
-                    counts.inserted += 1
-                    if not all_new:
-                        inserted.append(key)
-                else:
-                    counts.updated += 1
-                if deleted and (all_new or key in new_keys or key not in previously_deleted):
-                    counts.marked_deleted += 1
+            keys = self._keys_of(page_rows)
+            flags = self._deletion_flags(page_rows)
+            _count_written(page, keys, flags, counts, inserted)
+            rows_by_key.update(zip(keys, page_rows, strict=True))
+            versions_by_key.update(zip(keys, zip(versions, flags, strict=True), strict=True))
             counts.read += page.listed
             counts.unchanged += page.unchanged
             counts.skipped += len(page_rejected)
-            mapped.extend(page_rows)
             rejected.extend(page_rejected)
-        # one row per key (a key seen twice, e.g. its Code edited mid-run, keeps its last
-        # version), in key order so the index is hit in order
-        by_key = {tuple_key(row): row for row in mapped}
-        mapped = [by_key[key] for key in sorted(by_key)]
+        ordered = sorted(rows_by_key)
+        mapped = list(map(rows_by_key.__getitem__, ordered))
+        recorded = [(key, *versions_by_key[key]) for key in ordered]
         total = RunCounts(**vars(so_far))
         total.add(counts)
         with self.engine.begin() as conn:
@@ -158,6 +151,18 @@ class PageWriter:
                 self.listed.record(conn, run_id, b"".join([*digests, digest_keys(inserted)]))
             self.state.save_checkpoint(conn, run_id, pages[-1].cursor, total)
         return counts
+
+    def _keys_of(self, rows: list[tuple[Any, ...]]) -> list[str]:
+        """The row key of each mapped tuple (the text ``EntityPlan.key_reader`` makes)."""
+        if self._key_index is None:
+            return list(map(self._tuple_key, rows))
+        keys = list(map(itemgetter(self._key_index), rows))
+        return keys if set(map(type, keys)) <= {str} else list(map(str, keys))
+
+    def _deletion_flags(self, rows: list[tuple[Any, ...]]) -> list[bool]:
+        if self._flag_index is None:
+            return [False] * len(rows)
+        return list(map(bool, map(itemgetter(self._flag_index), rows)))
 
     def _map(
         self, page: SourcePage
@@ -237,6 +242,26 @@ class PageWriter:
             self.state.finish_run(conn, run_id, status, counts, error)
 
 
+def _count_written(
+    page: SourcePage, keys: list[str], flags: list[bool], counts: RunCounts, inserted: list[str]
+) -> None:
+    """Count the page's written rows as inserted or updated, and the newly deletion-marked;
+    collect the keys new to the store (``inserted``) unless the whole page is new."""
+    if page.all_new:
+        counts.inserted += len(keys)
+        counts.marked_deleted += sum(flags)
+        return
+    new_keys, previously_deleted = page.new_keys, page.previously_deleted
+    for key, deleted in zip(keys, flags, strict=True):
+        if key in new_keys:
+            counts.inserted += 1
+            inserted.append(key)
+        else:
+            counts.updated += 1
+        if deleted and (key in new_keys or key not in previously_deleted):
+            counts.marked_deleted += 1
+
+
 def _tuple_key_reader(indexes: list[int]) -> Any:
     """``mapped tuple -> row key``, the same text ``EntityPlan.key_reader`` makes."""
     if len(indexes) == 1:
@@ -247,7 +272,7 @@ def _tuple_key_reader(indexes: list[int]) -> Any:
 
 def _versions(rows: list[dict[str, Any]]) -> list[str | None]:
     """``version_of`` of each row; 1C's DataVersion strings taken as they are."""
-    versions = [row.get(DATA_VERSION) for row in rows]
+    versions = list(map(column_reader(rows, DATA_VERSION), rows))
     if set(map(type, versions)) <= {str} and "" not in versions:
         return versions
     return [version_of(row) for row in rows]

@@ -85,7 +85,11 @@ async def full_listing(
         async for listing in _owner_pages(client, plan, cursor, max_in_flight):
             yield listing
     else:
-        pages = listing_of_sets(client, plan, plan.full_select(), cursor, max_in_flight)
+        # rows in WireRow slots where the version is 1C's DataVersion (a digest of the row
+        # would cover the fields 1C sent beyond the $select, which slots drop)
+        pages = listing_of_sets(
+            client, plan, plan.full_select(), cursor, max_in_flight, wire_rows=plan.has_data_version
+        )
         async for page in pages:
             yield Listing(page, plan.next_cursor(page))
 
@@ -100,8 +104,10 @@ def listing_of_sets(
     order_by: tuple[str, ...] | None = None,
     keyset: str | None = "",
     page_size: int | None = None,
+    wire_rows: bool = False,
 ) -> AsyncIterator[list[Row]]:
-    """Pages of the plan's set; ``keyset=""`` means the plan's own keyset."""
+    """Pages of the plan's set; ``keyset=""`` means the plan's own keyset; ``wire_rows``:
+    rows in ``WireRow`` slots (see ``mapping.wire_rows``)."""
     return client.odata.iter_pages(
         plan.entity_set,
         select=select,
@@ -110,6 +116,7 @@ def listing_of_sets(
         page_size=page_size or plan.page_size,
         keyset=plan.keyset if keyset == "" else keyset,
         max_in_flight=max_in_flight,
+        wire_rows=wire_rows,
     )
 
 
