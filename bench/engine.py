@@ -20,6 +20,8 @@ class EngineRun:
     mode: str
     counts: dict[str, int]
     peak_rss_mb: float
+    #: "median of n (min–max s)" when this run stands for several
+    spread: str = ""
 
 
 def run_engine(onec_url: str, database_url: str, entity: str = "products") -> EngineRun:

@@ -7,6 +7,7 @@ with psutil) and the baselines against it, and rewrites ``bench/RESULTS.md``.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import traceback
 from collections.abc import Callable
@@ -39,6 +40,32 @@ def _engine_line(run: EngineRun, target: str, n: int, extra: str = "") -> Line:
     return Line(
         "onec-bridge", target, n, run.seconds, extra=f"{rss}{'; ' + extra if extra else ''}"
     )
+
+
+def _spread(seconds: list[float]) -> str:
+    if len(seconds) < 2:
+        return ""
+    return f"median of {len(seconds)} ({min(seconds):.2f}–{max(seconds):.2f} s)"
+
+
+def _median_run(runs: list[EngineRun]) -> EngineRun:
+    """The run of median time, carrying the highest peak RSS of them all and the spread."""
+    ordered = sorted(runs, key=lambda run: run.seconds)
+    median = ordered[(len(ordered) - 1) // 2]
+    median.peak_rss_mb = max(run.peak_rss_mb for run in runs)
+    median.spread = _spread([run.seconds for run in runs])
+    return median
+
+
+def _joined(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
+
+
+def _limit(odata: str, repeat: int) -> tuple[float, int, str]:
+    """The emulator-alone time: median of ``repeat`` runs, its request count and spread."""
+    runs = [emulator_alone(odata) for _ in range(repeat)]
+    seconds = [run[0] for run in runs]
+    return statistics.median_low(seconds), runs[0][1], _spread(seconds)
 
 
 def _guard(scenario: Scenario, what: str, fn: Callable[[], None]) -> None:
@@ -94,20 +121,23 @@ def emulator_scenario(emulator: Emulator) -> Scenario:
 
 def full_sync(
     emulator: Emulator, targets: Targets, kinds: list[str], rows: int, latency: float,
-    with_dlt: bool, keep: dict[str, tuple[str, float]],
+    with_dlt: bool, keep: dict[str, tuple[str, float]], repeat: int,
 ) -> Scenario:  # fmt: skip
     emulator.set_latency(latency)
     tag = f"{latency * 1000:.0f} ms/request"
     scenario = Scenario(f"Issue 5 — full sync of {emulator.items:,} items, {tag}")
-    limit_s, limit_pages = emulator_alone(emulator.odata)
+    limit_s, limit_pages, limit_spread = _limit(emulator.odata, repeat)
     for kind in kinds:
         label = f"{kind}_{int(latency * 1000)}ms"
-        _say(f"full sync {label}: onec-bridge")
-        url = targets.url(kind, f"engine_{label}")
-        ours = run_engine(emulator.url, url)
-        assert ours.counts["read"] == rows, ours.counts
+        _say(f"full sync {label}: onec-bridge x{repeat}")
+        runs, url = [], ""
+        for attempt in range(repeat):
+            url = targets.url(kind, f"engine_{label}_{attempt}")
+            runs.append(run_engine(emulator.url, url))
+            assert runs[-1].counts["read"] == rows, runs[-1].counts
+        ours = _median_run(runs)
         keep[kind] = (url, ours.seconds)
-        scenario.lines.append(_engine_line(ours, kind, rows))
+        scenario.lines.append(_engine_line(ours, kind, rows, ours.spread))
         _say(f"full sync {label}: naive loop")
         naive_s, naive_rows = naive_sync(emulator.odata, targets.url(kind, f"naive_{label}"))
         scenario.lines.append(Line("(a) naive loop", kind, naive_rows, naive_s,
@@ -122,30 +152,37 @@ def full_sync(
 
             _guard(scenario, f"dlt into {kind}", run_dlt)
         ratio = f"onec-bridge takes {ours.seconds / limit_s:.2f}x the limit"
+        extra = _joined(f"{limit_pages} requests, bodies discarded", limit_spread)
         scenario.lines.append(Line("(c) limit: emulator alone", kind, rows, limit_s, ratio,
-                                   extra=f"{limit_pages} requests, bodies discarded"))  # fmt: skip
+                                   extra=extra))  # fmt: skip
     return scenario
 
 
 def incremental(emulator: Emulator, kinds: list[str], keep: dict[str, tuple[str, float]],
-                rows: int) -> Scenario:  # fmt: skip
+                rows: int, repeat: int) -> Scenario:  # fmt: skip
+    """Per target, ``repeat`` rounds of: 1 % of the items changed, one data_version run."""
     emulator.set_latency(0.0)
-    changed = emulator.modify(max(1, emulator.items // 100))
-    scenario = Scenario(f"Issue 5 — incremental (data_version) after {changed:,} items changed")
+    count = max(1, emulator.items // 100)
+    scenario = Scenario(f"Issue 5 — incremental (data_version) after {count:,} items changed")
     for kind in kinds:
         url, full_s = keep[kind]
-        run = run_engine(emulator.url, url)
-        assert run.mode == "data_version" and run.counts["updated"] == changed, run
-        scenario.lines.append(_engine_line(run, kind, rows, f"{run.counts['updated']} updated"))
+        runs = []
+        for attempt in range(repeat):
+            changed = emulator.modify(count, seed=101 + attempt)
+            runs.append(run_engine(emulator.url, url))
+            assert runs[-1].mode == "data_version" and runs[-1].counts["updated"] == changed, runs
+        run = _median_run(runs)
+        extra = _joined(f"{run.counts['updated']} updated", run.spread)
+        scenario.lines.append(_engine_line(run, kind, rows, extra))
         scenario.lines[-1].ratio = f"{run.seconds / full_s * 100:.1f} % of the full sync"
     return scenario
 
 
 def exchange_incremental(emulator: Emulator, targets: Targets, kinds: list[str],
-                         rows: int) -> Scenario:  # fmt: skip
-    """Per target: a first run (the full load, confirmed), 1 % of the items changed, the
-    second run reading only the node's packet. One node feeds one entity, so each target
-    gets its own load-change-read round (the packet of one is confirmed by its run)."""
+                         rows: int, repeat: int) -> Scenario:  # fmt: skip
+    """Per target: a first run (the full load, confirmed), then ``repeat`` rounds of 1 % of
+    the items changed and a run reading only the node's packet. One node feeds one entity,
+    so each target gets its own rounds (the packet of one is confirmed by its run)."""
     emulator.set_latency(0.0)
     count = max(1, emulator.items // 100)
     scenario = Scenario(f"Issue 5 — incremental (exchange_plan) after {count:,} items changed")
@@ -155,11 +192,16 @@ def exchange_incremental(emulator: Emulator, targets: Targets, kinds: list[str],
         first = run_engine(emulator.url, url, EXCHANGE_ENTITY)
         assert first.mode == "exchange_plan_full" and first.counts["read"] == rows, first
         scenario.lines.append(_engine_line(first, kind, rows, "first run: full load, confirmed"))
-        changed = emulator.modify(count, seed=seed)
-        _say(f"exchange plan {kind}: after {changed} changes")
-        run = run_engine(emulator.url, url, EXCHANGE_ENTITY)
-        assert run.mode == "exchange_plan" and run.counts["updated"] == changed, run
-        line = _engine_line(run, kind, changed, f"{run.counts['updated']} updated from the packet")
+        runs = []
+        for attempt in range(repeat):
+            changed = emulator.modify(count, seed=seed * 10 + attempt)
+            _say(f"exchange plan {kind}: after {changed} changes")
+            runs.append(run_engine(emulator.url, url, EXCHANGE_ENTITY))
+            assert runs[-1].mode == "exchange_plan", runs[-1]
+            assert runs[-1].counts["updated"] == changed, runs[-1]
+        run = _median_run(runs)
+        extra = _joined(f"{run.counts['updated']} updated from the packet", run.spread)
+        line = _engine_line(run, kind, changed, extra)
         line.ratio = f"{run.seconds / first.seconds * 100:.1f} % of the full sync"
         scenario.lines.append(line)
     scenario.notes.append(
@@ -193,6 +235,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-dlt", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of onec-bridge and of the limit per figure"
+    )
     args = parser.parse_args(argv)
     items = 10_000 if args.quick else args.items
     kinds = ["sqlite"] if args.quick or args.no_postgres else ["sqlite", "postgresql"]
@@ -205,10 +250,11 @@ def main(argv: list[str] | None = None) -> None:
             rows = emulator_rows(emulator)
             scenarios.append(client_scenarios(emulator, rows))
             scenarios.append(emulator_scenario(emulator))
-            scenarios.append(full_sync(emulator, targets, kinds, rows, 0.0, with_dlt, keep))
-            scenarios.append(full_sync(emulator, targets, kinds, rows, LATENCY, False, {}))
-            scenarios.append(incremental(emulator, kinds, keep, rows))
-            scenarios.append(exchange_incremental(emulator, targets, kinds, rows))
+            repeat = max(1, args.repeat)
+            scenarios.append(full_sync(emulator, targets, kinds, rows, 0.0, with_dlt, keep, repeat))
+            scenarios.append(full_sync(emulator, targets, kinds, rows, LATENCY, False, {}, repeat))
+            scenarios.append(incremental(emulator, kinds, keep, rows, repeat))
+            scenarios.append(exchange_incremental(emulator, targets, kinds, rows, repeat))
         if args.million:
             scenarios.append(million(targets, kinds))
     finally:
@@ -222,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
         "- onec-bridge runs `bench/contract.yaml` (page 1,000, keyset `Code`, at most 4 requests"
         " in flight, rate limit raised to 10,000/s so that it does not cap the measurement) in a"
         " subprocess whose RSS psutil samples; seconds exclude interpreter start-up.",
+        "- onec-bridge's figures and the limit are the median of `--repeat` runs (spread in the"
+        " notes column; peak RSS is the highest of them); the naive loop and dlt run once.",
         "- PostgreSQL runs get a throw-away schema each, dropped at the end.",
     ]
     write_results(
