@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import httpx2
 
-from onec_bridge.emulator import DEFAULT_PASSWORD, DEFAULT_USER, EmulatorSettings, create_app
+from onec_bridge.emulator import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USER,
+    ITEMS_SET,
+    EmulatorBase,
+    EmulatorSettings,
+    create_app,
+    generate_demo_base,
+)
 from onec_bridge.onec import OneCClient
 from tests.emulator.emulator_helpers import odata_client
 from tests.emulator.registers_config import ITEM_A, ITEM_B, PLAN, registers_base
 from tests.onec.fake_onec import fast_settings
+
+ITEMS_PLAN = "ExchangePlan_ОбменССайтом"
 
 
 def client_for(base: object) -> OneCClient:
@@ -79,3 +89,37 @@ async def test_top_and_filter_are_ignored_and_bad_arguments_rejected() -> None:
         unknown = point.replace(key, "00000000-0000-0000-0000-000000000001")
         gone = await http.post(f"SelectChanges?DataExchangePoint={unknown}&MessageNo=1")
         assert gone.status_code == 404
+
+
+async def test_a_large_packet_lists_every_change_in_registration_order() -> None:
+    """More changes than one batched lookup takes; deletions in between stay tombstones."""
+    base = EmulatorBase.open(None)
+    generate_demo_base(base, items=800, seed=4)
+    node = next(
+        row for row in base.query(f'SELECT "Ref_Key", "ThisNode" FROM "{ITEMS_PLAN}"') if not row[1]
+    )
+    changed = base.modify_items(700, seed=8)
+    for ref_key in changed[100:103]:
+        base.delete_object(ITEMS_SET, ref_key)
+    async with client_for(base) as client:
+        packet = await client.odata.select_changes(ITEMS_PLAN, str(node[0]), 1)
+    kept = [ref for ref in changed if ref not in changed[100:103]]
+    assert [entry.properties["Ref_Key"] for entry in packet.entries] == kept
+    assert [entry.properties for entry in packet.entries[:3]] == [
+        _wire_text(base.get(ITEMS_SET, ref)) for ref in kept[:3]
+    ]
+    assert [item.ref.rsplit("/", 1)[-1] for item in packet.deleted] == [
+        f"{ITEMS_SET}(guid'{ref}')" for ref in changed[100:103]
+    ]
+
+
+def _wire_text(row: dict[str, object] | None) -> dict[str, str | None]:
+    """A JSON-form row as atom reads without ``$metadata``: every value as text, or None."""
+    assert row is not None
+    return {name: _text(value) for name, value in row.items() if "@" not in name}
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)

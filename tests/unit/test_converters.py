@@ -44,6 +44,7 @@ def test_wire_values_convert(column_type: str, wire: object, expected: object) -
     ("column_type", "wire", "reason"),
     [
         ("uuid", "not-a-guid", "is not a GUID"),
+        ("uuid", f"{GUID}\n", "is not a GUID"),
         ("decimal(5,2)", Decimal("1234.5"), "does not fit decimal(5,2)"),
         ("decimal(15,2)", Decimal("1.005"), "more than 2 decimal places"),
         ("integer", "4.5", "is not an integer"),

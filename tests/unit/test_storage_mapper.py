@@ -32,19 +32,22 @@ COLUMNS: dict[str, list[Any]] = {
     "text": ["Молоко «Домик»  ", "x", None, "tab\there"],
     "integer": ["42", "-7", "0180", 5, None, "", Decimal("7")],
     "bigint": [1, 2, 3],
-    "boolean": [True, False, None, "true"],
+    "boolean": [True, False, None, "true", "false", "true"],
     "datetime": ["2024-03-05T14:07:09", "0001-01-01T00:00:00", None, ""],
     "decimal(15,2)": [Decimal("1234.5"), 100, Decimal("-0.07"), Decimal("0"), None, "12.5"],
+    # atom sends untyped text
+    "decimal(15,3)": ["9391.98", "0", "-0", "-0.5", "12.345", None, "1e3", "7"],
     "decimal(20,3)": [Decimal("12345678901234567.891"), Decimal("1E+2"), 0.5],
     "date": ["2024-03-05T00:00:00", None],
 }
 BAD: dict[str, list[Any]] = {
-    "uuid": ["not-a-guid"],
+    "uuid": ["not-a-guid", f"{GUID}\n{GUID}"],  # one value with a line break: not two
     "string(3)": ["abcd", "bad\x02"],
-    "integer": ["4.5", True],
-    "datetime": ["2024-02-30T00:00:00", "05.03.2024"],
+    "integer": ["4.5", True, "1\n2"],
+    "datetime": ["2024-02-30T00:00:00", "05.03.2024", "2024-03-05T14:07:09\n2024-03-05T14:07:09"],
     "decimal(5,2)": [Decimal("1234.5"), Decimal("1.005"), Decimal("1.50E+5")],
-    "boolean": ["yes"],
+    "boolean": ["yes", "True", "1", "", " true", 1],
+    "decimal(15,2)": ["1.005", " 1", "1e2", "0012", "", "1.", ".5", "+1", "١", "1\n2"],
 }
 
 
@@ -109,6 +112,29 @@ def test_decimals_match_the_reference(values: list[Any]) -> None:
     check_column("decimal(6,0)", "sqlite", values)
 
 
+@given(
+    st.lists(
+        st.one_of(
+            st.decimals(allow_nan=False, allow_infinity=False, places=None).map(str),
+            st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
+            st.integers(-(10**14), 10**14).map(str),
+            st.text(alphabet="-+.0123456789eE \n", max_size=8),
+            st.none(),
+        ),
+        max_size=8,
+    )
+)
+def test_decimal_texts_from_atom_match_the_reference(values: list[Any]) -> None:
+    for column_type in ("decimal(15,2)", "decimal(6,0)", "decimal(15,3)"):
+        check_column(column_type, "sqlite", values)
+
+
+@given(st.lists(st.one_of(st.sampled_from(["true", "false", "True", "1", ""]), st.none())))
+def test_boolean_texts_from_atom_match_the_reference(values: list[Any]) -> None:
+    for dialect_name in DIALECTS:
+        check_column("boolean", dialect_name, values)
+
+
 @given(st.lists(st.text(max_size=6), max_size=6))
 def test_strings_match_the_reference(values: list[str]) -> None:
     for dialect_name in DIALECTS:
@@ -151,8 +177,10 @@ def test_storage_mapper_rejects_one_row_with_its_reason() -> None:
         ("string(20)", ["4676001771127       ", "x"]),
         ("integer", ["180", "0"]),
         ("boolean", [True, False]),
+        ("boolean", ["true", "false"]),  # atom
         ("datetime", ["2021-12-09T05:32:14", "0001-01-01T00:00:00"]),
         ("decimal(15,2)", [Decimal("8209.44"), Decimal("8209.4"), 100]),
+        ("decimal(15,3)", ["39.906", "0", "9391.98"]),  # atom
     ],
 )
 def test_what_1c_sends_takes_the_fast_path(column_type: str, values: list[Any]) -> None:

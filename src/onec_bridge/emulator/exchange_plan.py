@@ -43,6 +43,8 @@ __all__ = [
 
 EXCHANGE_ACTIONS = ("SelectChanges", "NotifyChangesReceived")
 TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
+#: keys per ``IN (…)`` lookup of changed rows (SQLite allows 32,766 parameters)
+_BATCH = 500
 _POINT = re.compile(r"(?:^|/)(?P<set>ExchangePlan_[^/(]+)\(guid'(?P<ref>[0-9a-fA-F-]{36})'\)$")
 
 
@@ -154,25 +156,55 @@ def exchange_action(ctx: RequestContext, action: str) -> Reply:
 def _packet(ctx: RequestContext, changes: list[tuple[Any, ...]]) -> bytes:
     entries: list[AtomEntry] = []
     deleted: list[str] = []
+    found = _changed_rows(ctx.base, changes)
+    sets = {name: ctx.base.entity_set(name) for name in {set_name for set_name, _ in changes}}
     for set_name, ref_key in changes:
-        entity_set = ctx.base.entity_set(set_name)
+        entity_set = sets[set_name]
         if entity_set is None:
             continue
         shape = ctx.base.shape(set_name)
-        column = quote(entity_set.key[0])
-        rows = ctx.base.query(f"SELECT * FROM {quote(set_name)} WHERE {column} = ?", (ref_key,))
+        rows = found.get((set_name, ref_key))
+        if rows is None:  # not in the batch: deleted, or a key the batch lookup cannot match
+            rows = _rows_of(ctx.base, entity_set, ref_key)
         for row in rows:
             links = shape.navigation_links(row)
             entries.append(AtomEntry(set_name, shape.key_text(row), links, shape.to_wire(row)))
         if not rows:
             deleted.append(f"{ctx.root_url}/{_deleted_key(entity_set, ref_key)}")
-    feed = atom_feed(ctx.root_url, entries).decode()
     when = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
     tombstones = "".join(
         f'<at:deleted-entry xmlns:at="{TOMBSTONE_NS}" ref={quoteattr(ref)} when="{when}"/>'
         for ref in deleted
     )
-    return feed.replace("</feed>", f"{tombstones}</feed>").encode()
+    return atom_feed(ctx.root_url, entries, tail=tombstones)
+
+
+def _rows_of(base: BaseStorage, entity_set: EntitySet, ref_key: str) -> list[tuple[Any, ...]]:
+    column = quote(entity_set.key[0])
+    return base.query(f"SELECT * FROM {quote(entity_set.name)} WHERE {column} = ?", (ref_key,))
+
+
+def _changed_rows(
+    base: BaseStorage, changes: list[tuple[Any, ...]]
+) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """The stored rows of the changed objects, by ``(set, key)``: one query per set and
+    ``_BATCH`` keys instead of one per object. Keys without a row are absent."""
+    refs_by_set: dict[str, list[str]] = {}
+    for set_name, ref_key in changes:
+        refs_by_set.setdefault(set_name, []).append(ref_key)
+    found: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for set_name, refs in refs_by_set.items():
+        entity_set = base.entity_set(set_name)
+        if entity_set is None:
+            continue
+        key = entity_set.key[0]
+        position = [prop.name for prop in entity_set.properties].index(key)
+        select = f"SELECT * FROM {quote(set_name)} WHERE {quote(key)} IN "
+        for start in range(0, len(refs), _BATCH):
+            batch = refs[start : start + _BATCH]
+            for row in base.query(f"{select}({', '.join('?' * len(batch))})", batch):
+                found.setdefault((set_name, row[position]), []).append(row)
+    return found
 
 
 def _deleted_key(entity_set: EntitySet, ref_key: str) -> str:

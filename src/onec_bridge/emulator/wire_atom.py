@@ -6,8 +6,10 @@ prefixes here copy the captured responses in ``shared/samples/1c`` verbatim.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -34,6 +36,7 @@ METADATA_NS = "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"
 _SCHEME = "http://schemas.microsoft.com/ado/2007/08/dataservices/scheme"
 _RELATED = "http://schemas.microsoft.com/ado/2007/08/dataservices/related/"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_ATTRIBUTE_SPECIALS = re.compile('[&<>"\n\r\t]')
 _NAMESPACES = f'xmlns="{ATOM_NS}" xmlns:d="{DATA_NS}" xmlns:m="{METADATA_NS}"'
 
 
@@ -44,18 +47,78 @@ def xml_value(value: Any) -> str:
     return escape(str(value))
 
 
-def _property(name: str, value: Any) -> str:
-    if value is None:
-        return f'<d:{name} m:null="true"/>'
-    if isinstance(value, list):
-        rows = "".join(f"<d:element>{_properties_xml(row)}</d:element>" for row in value)
-        return f"<d:{name}>{rows}</d:{name}>" if rows else f"<d:{name}/>"
-    text = xml_value(value)
-    return f"<d:{name}>{text}</d:{name}>" if text else f"<d:{name}/>"
+def _escaped(text: str) -> str:
+    """``escape(text)``, without its three copies for the usual text that needs none."""
+    if "&" in text or "<" in text or ">" in text:
+        return escape(text)
+    return text
+
+
+def _attribute(text: str) -> str:
+    """``quoteattr(text)``: the text in double quotes when nothing in it needs escaping."""
+    if _ATTRIBUTE_SPECIALS.search(text) is None:
+        return f'"{text}"'
+    return quoteattr(text)
+
+
+class _Tags:
+    """The literal markup of one ``d:`` property (built once per name: a page repeats them)."""
+
+    __slots__ = ("close", "empty", "false", "null", "open", "true")
+
+    def __init__(self, name: str) -> None:
+        self.open = f"<d:{name}>"
+        self.close = f"</d:{name}>"
+        self.empty = f"<d:{name}/>"
+        self.null = f'<d:{name} m:null="true"/>'
+        self.true = f"{self.open}true{self.close}"
+        self.false = f"{self.open}false{self.close}"
+
+
+_TAGS: dict[str, _Tags] = {}
+
+
+def _tags(name: str) -> _Tags:
+    tags = _TAGS.get(name)
+    if tags is None:
+        tags = _TAGS[name] = _Tags(name)
+    return tags
 
 
 def _properties_xml(row: dict[str, Any]) -> str:
-    return "".join(_property(name, value) for name, value in row.items() if "@" not in name)
+    """The ``d:`` elements of a wire row; what ``xml_value`` gives, inlined for the usual kinds
+    (this runs for every property of every entry)."""
+    parts: list[str] = []
+    append = parts.append
+    for name, value in row.items():
+        if "@" in name:
+            continue
+        tags = _TAGS.get(name) or _tags(name)
+        kind = value.__class__
+        if kind is str:  # exactly str: a subclass may print differently
+            if not value:
+                append(tags.empty)
+                continue
+            text = escape(value) if "&" in value or "<" in value or ">" in value else value
+        elif value is None:
+            append(tags.null)
+            continue
+        elif kind is bool:
+            append(tags.true if value else tags.false)
+            continue
+        elif isinstance(value, list):
+            items = "".join(f"<d:element>{_properties_xml(item)}</d:element>" for item in value)
+            append(f"{tags.open}{items}{tags.close}" if items else tags.empty)
+            continue
+        else:
+            text = xml_value(value)
+            if not text:
+                append(tags.empty)
+                continue
+        append(tags.open)
+        append(text)
+        append(tags.close)
+    return "".join(parts)
 
 
 class AtomEntry:
@@ -73,10 +136,8 @@ class AtomEntry:
         self.inline: dict[str, AtomEntry | None] = {}  # $expand: navigation -> entry
 
     def _link(self, root_url: str, updated: str, nav: str, href: str) -> str:
-        head = (
-            f'<link rel="{_RELATED}{escape(nav)}" href={quoteattr(href)} '
-            f'type="application/atom+xml;type=entry;charset=utf-8" title={quoteattr(nav)}'
-        )
+        rel, title = _link_parts(nav)
+        head = f"{rel}{_attribute(href)}{title}"
         if nav not in self.inline:
             return head + "/>"
         inner = self.inline[nav]
@@ -86,26 +147,47 @@ class AtomEntry:
     def xml(self, root_url: str, updated: str) -> str:
         links = "".join(self._link(root_url, updated, nav, href) for nav, href in self.links)
         return (
-            f"<id>{escape(root_url)}/{escape(self.key_text)}</id>"
-            f'<category term="{EDM_NAMESPACE}.{escape(self.set_name)}" scheme="{_SCHEME}"/>'
+            f"<id>{_escaped(root_url)}/{_escaped(self.key_text)}</id>"
+            f"{_category(self.set_name)}"
             f'<title type="text"/><updated>{updated}</updated><author/><summary/>{links}'
-            f'<link rel="edit" href={quoteattr(self.key_text)} title="edit-link"/>'
-            f'<content type="application/xml"><m:properties xmlns:d="{DATA_NS}" '
-            f'xmlns:m="{METADATA_NS}">{_properties_xml(self.row)}</m:properties></content>'
+            f'<link rel="edit" href={_attribute(self.key_text)} title="edit-link"/>'
+            f"{_CONTENT_HEAD}{_properties_xml(self.row)}</m:properties></content>"
         )
+
+
+_CONTENT_HEAD = (
+    f'<content type="application/xml"><m:properties xmlns:d="{DATA_NS}" xmlns:m="{METADATA_NS}">'
+)
+
+
+@lru_cache(maxsize=1024)
+def _category(set_name: str) -> str:
+    return f'<category term="{EDM_NAMESPACE}.{escape(set_name)}" scheme="{_SCHEME}"/>'
+
+
+@lru_cache(maxsize=1024)
+def _link_parts(nav: str) -> tuple[str, str]:
+    """A navigation link's text before and after its ``href`` value."""
+    return (
+        f'<link rel="{_RELATED}{escape(nav)}" href=',
+        f' type="application/atom+xml;type=entry;charset=utf-8" title={quoteattr(nav)}',
+    )
 
 
 def _now() -> str:
     return datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def atom_feed(root_url: str, entries: Iterable[AtomEntry], count: int | None = None) -> bytes:
+def atom_feed(
+    root_url: str, entries: Iterable[AtomEntry], count: int | None = None, *, tail: str = ""
+) -> bytes:
+    """The feed of ``entries``; ``tail`` is markup put after the last entry (tombstones)."""
     updated = _now()
     parts = [_XML_HEAD, f'<feed {_NAMESPACES} xml:base="{escape(root_url)}/">']
     if count is not None:
         parts.append(f"<m:count>{count}</m:count>")
     parts += [f"<entry>{entry.xml(root_url, updated)}</entry>" for entry in entries]
-    parts.append("</feed>")
+    parts.append(f"{tail}</feed>")
     return "".join(parts).encode()
 
 
