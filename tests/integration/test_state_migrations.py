@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
+from onec_bridge.store import state_migrate
 from onec_bridge.store.state import state_tables
 from onec_bridge.store.state_migrate import current_revision, head_revision, upgrade_state
 
@@ -168,3 +171,23 @@ def _covering_lookup(conn: sa.Connection) -> bool:
     definitions = [str(row[0]) for row in conn.execute(sql, {"t": table})]
     assert len(definitions) == 1, definitions
     return definitions[0].endswith("USING btree (entity, row_key) INCLUDE (version, deleted)")
+
+
+def test_head_read_from_the_scripts_is_alembics_head() -> None:
+    assert head_revision() == ScriptDirectory(str(state_migrate.MIGRATIONS)).get_current_head()
+
+
+def test_state_at_head_is_left_alone_without_setting_up_alembic(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        upgrade_state(conn, PREFIX)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("alembic was set up for a state already at head")
+
+    monkeypatch.setattr(state_migrate, "_config", refuse)
+    with engine.begin() as conn:
+        upgrade_state(conn, PREFIX)
+    engine.dispose()

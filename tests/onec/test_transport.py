@@ -7,6 +7,7 @@ import asyncio
 import base64
 import logging
 import socket
+import ssl
 
 import httpx2
 import pytest
@@ -25,7 +26,7 @@ from onec_bridge.onec import (
     QueryOptions,
 )
 from onec_bridge.onec.auth import Credentials, basic_auth_header, redact_url
-from onec_bridge.onec.transport import USER_AGENT, OneCRequest
+from onec_bridge.onec.transport import USER_AGENT, OneCRequest, tls_context
 from tests.onec.fake_onec import fast_settings, free_port, json_response, odata_error, serve
 
 USER, PASSWORD = "Администратор", "пароль:с:двоеточием"
@@ -224,3 +225,18 @@ async def test_log_lines_never_carry_credentials(caplog: pytest.LogCaptureFixtur
     text = repr(logs) + caplog.text
     assert logs  # retries were logged
     assert "topsecret" not in text
+
+
+def test_https_base_verifies_against_the_system_certificates() -> None:
+    context = tls_context("https://erp.example/trade")
+    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0
+    assert tls_context("HTTPS://other.example/base") is context  # built once per process
+
+
+def test_http_base_skips_loading_certificates_but_would_still_refuse_unverified_tls() -> None:
+    context = tls_context("http://127.0.0.1:8080/trade")
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert context.check_hostname

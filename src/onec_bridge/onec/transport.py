@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -39,6 +41,7 @@ __all__ = [
     "RequestRunner",
     "decode_json",
     "encode_json",
+    "tls_context",
 ]
 
 T = TypeVar("T")
@@ -121,6 +124,7 @@ class OneCTransport:
             headers={"User-Agent": USER_AGENT},
             follow_redirects=False,
             trust_env=False,
+            verify=tls_context(settings.url) if transport is None else True,
         )
         self._session_lock = asyncio.Lock()
         self._session_state: str = "none" if settings.session_reuse else "off"
@@ -205,6 +209,29 @@ class OneCTransport:
                 f"The connection to 1C broke during {request.method}: {detail}", url=where
             )
         return mapped
+
+
+def tls_context(url: str) -> ssl.SSLContext:
+    """The TLS context of a base at ``url``, built once per process.
+
+    An ``https`` base gets the default verifying context (system CA certificates,
+    hostname check). Loading those certificates costs tens of milliseconds, so a plain
+    ``http`` base, which never does a TLS handshake, gets a context without any: it
+    still requires a certificate and checks the host name, so a request that did reach
+    an ``https`` URL would fail verification rather than go unchecked."""
+    if url.lower().startswith("http://"):
+        return _context_without_trust_anchors()
+    return _verifying_context()
+
+
+@functools.cache
+def _verifying_context() -> ssl.SSLContext:
+    return httpx2.create_ssl_context(verify=True, trust_env=False)
+
+
+@functools.cache
+def _context_without_trust_anchors() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname on
 
 
 class RequestRunner(Protocol):

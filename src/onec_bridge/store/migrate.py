@@ -112,6 +112,8 @@ def evolve_tables(
     destructive = [change for change in changes if change.kind.destructive]
     if destructive and not force:
         raise SchemaConflict(destructive)
+    if not changes:
+        return changes
     by_name = {table.name: table for table in tables}
     operations = Operations(MigrationContext.configure(connection))
     for change in changes:

@@ -10,6 +10,9 @@ table missing) is stamped at the baseline revision first, then upgraded.
 
 from __future__ import annotations
 
+import ast
+import functools
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,17 +36,19 @@ CONNECTION_KEY = "onec_bridge.connection"
 PREFIX_KEY = "onec_bridge.state_prefix"
 BASELINE_REVISION = "0001"
 _BASELINE_TABLES = ("runs", "checkpoints", "row_versions", "dead_letters")
+_REVISION_ASSIGNMENT = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+?)\s*$", re.M)
 
 
 def upgrade_state(
     connection: Connection, prefix: str = DEFAULT_PREFIX, revision: str = "head"
 ) -> None:
     """Bring the bridge-state tables to ``revision`` (the head unless a test wants an older
-    layout); a no-op when they are there."""
-    config = _config(connection, prefix)
+    layout); a no-op when they are there, found by one read of the version table (alembic
+    is set up only when there is something to do)."""
     target = head_revision() if revision == "head" else revision
-    if current_revision(connection, prefix) == target:
+    if _stored_revision(connection, prefix) == target:
         return
+    config = _config(connection, prefix)
     if _created_before_alembic(connection, prefix):
         command.stamp(config, BASELINE_REVISION)
     command.upgrade(config, target)
@@ -56,10 +61,45 @@ def current_revision(connection: Connection, prefix: str = DEFAULT_PREFIX) -> st
     return migration.get_current_revision()
 
 
+@functools.cache
 def head_revision() -> str:
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    """The newest revision: read from the revision scripts' ``revision``/``down_revision``
+    lines (loading them through alembic costs more than the rest of a no-op start), with
+    alembic's own answer when they are not a plain chain."""
+    head = _chain_head()
+    if head is None:
+        head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert head is not None
     return head
+
+
+def _chain_head() -> str | None:
+    """The one revision no script names as its ``down_revision``; None when a script does
+    not declare both as plain literals, or the scripts do not form one line of history."""
+    parents: dict[str, str | None] = {}
+    for script in sorted((MIGRATIONS / "versions").glob("*.py")):
+        declared = dict(_REVISION_ASSIGNMENT.findall(script.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(declared["revision"])
+            down = ast.literal_eval(declared["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str) or not (down is None or isinstance(down, str)):
+            return None
+        parents[revision] = down
+    heads = set(parents) - set(parents.values())
+    roots = [revision for revision, down in parents.items() if down is None]
+    return heads.pop() if len(heads) == 1 and len(roots) == 1 else None
+
+
+def _stored_revision(connection: Connection, prefix: str) -> str | None:
+    """The revision in the version table; None without the table or with several heads."""
+    name = f"{prefix}alembic_version"
+    if not connection.dialect.has_table(connection, name):
+        return None
+    table = connection.dialect.identifier_preparer.quote(name)
+    revisions = connection.execute(sa.text(f"SELECT version_num FROM {table}")).scalars().all()
+    return str(revisions[0]) if len(revisions) == 1 else None
 
 
 def state_prefix() -> str:

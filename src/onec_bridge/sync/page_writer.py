@@ -94,22 +94,33 @@ class PageWriter:
             page.all_new = True
             page.rows = listing
             return page
-        keyed = list(zip(plan.keys_of(listing), listing, strict=True))
+        keys = plan.keys_of(listing)
         with self.engine.connect() as conn:
-            stored = self.state.stored_versions(conn, [key for key, _ in keyed])
+            stored, deleted = self.state.versions_and_deleted(conn, keys)
         if self.track_listing:  # the listed keys already stored; written ones follow
-            page.listed_digests = digest_keys(key for key, _ in keyed if key in stored)
-        for key, row in keyed:
-            known = stored.get(key)
-            if known is not None and not self.rewrite_all and known[0] == version_of(row):
-                page.unchanged += 1
-                continue
-            if known is None:
+            page.listed_digests = digest_keys(filter(stored.__contains__, keys))
+        if self.rewrite_all:
+            changed: list[int] = list(range(len(keys)))
+        else:  # one pass over the page: most rows are unchanged (a stored None never equals)
+            versions: list[Any] = [row.get(DATA_VERSION) for row in listing]
+            if not set(map(type, versions)) <= {str} or "" in versions:
+                versions = [version_of(row) for row in listing]
+            known, absent = stored.get, object()  # a key not stored equals no version
+            changed = [
+                index
+                for index, (key, version) in enumerate(zip(keys, versions, strict=True))
+                if known(key, absent) != version
+            ]
+        key_source = plan.key_source
+        for index in changed:
+            key, row = keys[index], listing[index]
+            if key not in stored:
                 page.new_keys.add(key)
-            elif known[1]:
+            elif key in deleted:
                 page.previously_deleted.add(key)
             page.rows.append(row)
-            page.to_fetch.append(row[plan.key_source])
+            page.to_fetch.append(row[key_source])
+        page.unchanged = len(keys) - len(changed)
         return page
 
     def write_page(self, run_id: int, page: SourcePage, so_far: RunCounts) -> RunCounts:

@@ -47,12 +47,18 @@ __all__ = ["ProgressCallback", "PullEngine"]
 
 log = structlog.get_logger("onec_bridge.sync")
 T = TypeVar("T")
+Row = dict[str, Any]
 ProgressCallback = Callable[[str, int, int | None], None]
 #: what the producer queues: a page, a page being fetched, its failure, or the end (None)
 Queued = SourcePage | asyncio.Task[SourcePage] | Exception | None
 #: rows committed per transaction at most (whole pages; the last page's cursor is the
 #: checkpoint); bigger batches cost fewer commits and hit indexes in better order
 BATCH_ROWS = 10_000
+#: changed keys of consecutive ``data_version`` pages fetched together: several full
+#: ``eq … or …`` chains at the default URL limit (about 30 keys each)
+FETCH_GROUP_KEYS = 200
+#: listing pages a fetch group waits for at most (the writer waits for the group)
+FETCH_GROUP_PAGES = 4
 FULL, DATA_VERSION, MODIFIED = "full", "data_version", "modified_field"
 PACKET, PACKET_FULL = "exchange_plan", "exchange_plan_full"
 #: modes whose listing is complete, so unseen keys are deletions
@@ -248,7 +254,10 @@ class PullEngine:
         """Producer: list pages (a bounded number of requests in flight, never more than the
         contract's ``resilience.max_concurrency``; the next page is listed while this one is
         classified), start fetching what changed, hand pages over in order. Changed rows
-        are fetched while the listing goes on: the page is queued as its fetch task."""
+        are fetched while the listing goes on: the page is queued as its fetch task, and the
+        changed keys of consecutive pages are fetched together (``FETCH_GROUP_KEYS``), so
+        chains run full length instead of ending half-empty on every page."""
+        group: list[SourcePage] = []
         try:
             async for listing in prefetched(listings):
                 if assume_new:
@@ -256,22 +265,55 @@ class PullEngine:
                 else:
                     page = await self._db(writer.classify, listing.rows)
                 page.cursor = listing.cursor
-                if mode == DATA_VERSION and page.to_fetch:
-                    await queue.put(asyncio.create_task(self._fetch_changed(plan, page)))
+                if mode == DATA_VERSION and (group or page.to_fetch):
+                    group.append(page)  # after a waiting page, even one with nothing to fetch
+                    if _group_full(group):
+                        await self._queue_group(plan, group, queue)
                 else:
                     await queue.put(page)
+            await self._queue_group(plan, group, queue)
         except Exception as exc:  # handed to the consumer, which raises it in the run's context
             await queue.put(exc)
             return
         await queue.put(None)
 
-    async def _fetch_changed(self, plan: EntityPlan, page: SourcePage) -> SourcePage:
-        """The page with its changed rows fetched whole (chains in flight, within the cap)."""
+    async def _queue_group(
+        self, plan: EntityPlan, group: list[SourcePage], queue: asyncio.Queue[Queued]
+    ) -> None:
+        """Start one fetch for the changed keys of ``group``'s pages and queue each page, in
+        order, as a task that takes its own rows from it (each still commits alone with its
+        checkpoint). Empties ``group``."""
+        if not group:
+            return
+        pages = list(group)
+        group.clear()
+        keys = [key for page in pages for key in page.to_fetch]
+        fetch = asyncio.create_task(self._fetch(plan, keys))
+        for page in pages:
+            await queue.put(asyncio.create_task(_with_fetched_rows(page, fetch, plan.key_source)))
+
+    async def _fetch(self, plan: EntityPlan, keys: list[str]) -> list[Row]:
+        """Whole rows of ``keys`` (chains in flight, within the cap)."""
         in_flight = self.client.settings.resilience.max_concurrency
-        page.rows = await self.client.odata.get_many(
-            plan.entity_set, page.to_fetch, select=plan.full_select(), max_in_flight=in_flight
+        return await self.client.odata.get_many(
+            plan.entity_set, keys, select=plan.full_select(), max_in_flight=in_flight
         )
-        return page
+
+
+def _group_full(group: list[SourcePage]) -> bool:
+    """Enough changed keys for full chains, or pages enough to wait for."""
+    keys = sum(len(page.to_fetch) for page in group)
+    return keys >= FETCH_GROUP_KEYS or len(group) >= FETCH_GROUP_PAGES
+
+
+async def _with_fetched_rows(
+    page: SourcePage, fetch: asyncio.Task[list[Row]], key_source: str
+) -> SourcePage:
+    """``page`` with its changed rows, taken whole from the group's fetch (a key 1C no
+    longer has is simply absent)."""
+    wanted = set(page.to_fetch)
+    page.rows = [row for row in await fetch if row.get(key_source) in wanted]
+    return page
 
 
 def _mode_for(plan: EntityPlan, first_load: bool) -> str:

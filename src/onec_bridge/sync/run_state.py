@@ -92,7 +92,21 @@ class RunState:
         return OpenRun(run_id, None, RunCounts(), False)
 
     def stored_versions(self, conn: Connection, keys: Sequence[str]) -> dict[str, StoredVersion]:
-        """Stored version and deleted flag of each of ``keys`` that has one. Runs once per
+        """Stored version and deleted flag of each of ``keys`` that has one."""
+        return {key: (version, bool(deleted)) for key, version, deleted in self._lookup(conn, keys)}
+
+    def versions_and_deleted(
+        self, conn: Connection, keys: Sequence[str]
+    ) -> tuple[dict[str, str | None], set[str]]:
+        """What ``stored_versions`` tells, shaped for classifying a listing page: the stored
+        version of each of ``keys`` that has one, and which of them are marked deleted (no
+        tuple made per row: this runs for every listed row)."""
+        rows = self._lookup(conn, keys)
+        versions = {key: version for key, version, _ in rows}
+        return versions, {key for key, _, deleted in rows if deleted}
+
+    def _lookup(self, conn: Connection, keys: Sequence[str]) -> list[tuple[str, str | None, Any]]:
+        """``(row_key, version, deleted)`` of the stored ones among ``keys``. Runs once per
         listing page, so it goes to the driver's cursor (SQLAlchemy's row machinery costs
         more than the lookup): PostgreSQL gets one ``= ANY(array)`` for the page, SQLite
         ``IN`` lists as long as it allows."""
@@ -100,25 +114,20 @@ class RunState:
         name = conn.dialect.identifier_preparer.format_table(table)
         head = f"SELECT row_key, version, deleted FROM {name} WHERE entity = "
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        found: dict[str, StoredVersion] = {}
         try:
             if conn.dialect.name == "postgresql":
                 cursor.execute(head + "%s AND row_key = ANY(%s::text[])", (self.entity, keys))
-                chunks = [cursor.fetchall()]
-            else:
-                chunks = []
-                size = _sqlite_in_chunk(conn)
-                for start in range(0, len(keys), size):
-                    chunk = keys[start : start + size]
-                    marks = ",".join("?" * len(chunk))
-                    cursor.execute(f"{head}? AND row_key IN ({marks})", (self.entity, *chunk))
-                    chunks.append(cursor.fetchall())
+                return list(cursor.fetchall())
+            rows: list[tuple[str, str | None, Any]] = []
+            size = _sqlite_in_chunk(conn)
+            for start in range(0, len(keys), size):
+                chunk = keys[start : start + size]
+                marks = ",".join("?" * len(chunk))
+                cursor.execute(f"{head}? AND row_key IN ({marks})", (self.entity, *chunk))
+                rows.extend(cursor.fetchall())
+            return rows
         finally:
             cursor.close()
-        for rows in chunks:
-            for row_key, version, deleted in rows:
-                found[row_key] = (version, bool(deleted))
-        return found
 
     def record_versions(
         self, conn: Connection, versions: Iterable[tuple[str, str | None, bool]]
