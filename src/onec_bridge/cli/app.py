@@ -15,6 +15,7 @@ from onec_bridge.cli.errors import friendly_errors
 from onec_bridge.cli.report import progress_bars, summary_table
 from onec_bridge.contract.loader import load_contract
 from onec_bridge.logs import configure_logging
+from onec_bridge.preload import preload_dependencies
 from onec_bridge.sync.runner import new_correlation_id, run_sync
 
 __all__ = ["app", "main"]
@@ -69,6 +70,7 @@ def sync(
     configure_logging()
     with friendly_errors(console):
         loaded = load_contract(contract)
+        preload_dependencies()  # start-up, not the first run's duration
         names = None if all_entities or not entities else entities
         correlation_id = new_correlation_id()
         with progress_bars(console) as progress:

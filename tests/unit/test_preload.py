@@ -1,0 +1,24 @@
+"""preload_dependencies imports what httpx2 and SQLAlchemy would import inside a first run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_preload_imports_the_lazy_dependencies_in_a_fresh_interpreter() -> None:
+    code = (
+        "import sys\n"
+        "from onec_bridge.preload import preload_dependencies\n"
+        "before = {m for m in ('httpcore2', 'anyio._backends._asyncio') if m in sys.modules}\n"
+        "loaded = preload_dependencies()\n"
+        "print(sorted(before)); print(loaded)\n"
+        "assert all(name in sys.modules for name in loaded)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "[]"  # importing onec_bridge alone does not pull them in
+    loaded = out[1]
+    for name in ("httpcore2", "anyio._backends._asyncio", "sqlalchemy.dialects.sqlite.pysqlite"):
+        assert repr(name) in loaded
