@@ -18,7 +18,7 @@ import requests
 from bench.auth import auth_header
 from bench.naive import SET
 
-__all__ = ["FULL_SELECT", "emulator_alone", "requests_per_second"]
+__all__ = ["FULL_SELECT", "emulator_alone", "range_url", "requests_per_second"]
 
 FULL_SELECT = (
     "Code,DataVersion,DeletionMark,Description,IsFolder,Parent_Key,Вес,ВидНоменклатуры,"
@@ -45,7 +45,7 @@ def _get(url: str) -> int:
     return total
 
 
-def _range_url(odata_url: str, low: str | None, high: str | None) -> str:
+def range_url(odata_url: str, low: str | None, high: str | None) -> str:
     parts = []
     if low is not None:
         parts.append(f"Code gt '{low}'")
@@ -71,7 +71,7 @@ def emulator_alone(odata_url: str, page: int = 1000, in_flight: int = 4) -> tupl
         bounds.append(None)
     urls, low = [], None
     for high in bounds:
-        urls.append(_range_url(odata_url, low, high))
+        urls.append(range_url(odata_url, low, high))
         low = high
     with ThreadPoolExecutor(in_flight) as pool:
         list(pool.map(_get, urls))

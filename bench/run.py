@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.breakdown import breakdown
 from bench.client_read import client_read, requests_read
 from bench.dlt_peer import dlt_sync
 from bench.emulator_client import Emulator
@@ -250,6 +251,7 @@ def main(argv: list[str] | None = None) -> None:
             rows = emulator_rows(emulator)
             scenarios.append(client_scenarios(emulator, rows))
             scenarios.append(emulator_scenario(emulator))
+            scenarios.append(breakdown(emulator.odata, emulator.url))
             repeat = max(1, args.repeat)
             scenarios.append(full_sync(emulator, targets, kinds, rows, 0.0, with_dlt, keep, repeat))
             scenarios.append(full_sync(emulator, targets, kinds, rows, LATENCY, False, {}, repeat))
