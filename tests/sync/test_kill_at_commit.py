@@ -23,8 +23,10 @@ from onec_bridge.emulator import EmulatorBase
 from onec_bridge.store.database import Database
 from onec_bridge.sync import pull
 from onec_bridge.sync.runner import run_sync
-from tests.sync.conftest import demo_contract
+from tests.sync.conftest import contract_with, demo_contract
 from tests.sync.equality import assert_equal_to_onec
+from tests.sync.test_sources import LINES, LINES_ENTITY
+from tests.sync.truth import app_table, assert_table_equals, onec_truth
 
 ITEMS_SET = "Catalog_Номенклатура"
 #: the pull engine's single database thread (``PullEngine._executor``)
@@ -113,3 +115,59 @@ async def test_a_run_killed_before_any_commit_resumes_to_equality(
             assert seen[0] == number - 1
             break
     assert number >= 4  # the open, two listing pages, the end
+
+
+LINES_OWNER = "Document_РеализацияТоваровУслуг"  # the owner of ``LINES``
+
+
+def _change_lines(base: EmulatorBase, round_number: int) -> None:
+    """Every owner changed (so every listing page holds lines and commits alone): lines
+    edited, added and removed in turn, one owner marked for deletion, one deleted."""
+    owners = [str(row[0]) for row in base.query(f'SELECT "Ref_Key" FROM "{LINES_OWNER}"')]
+    for index, owner in enumerate(sorted(owners)):
+        lines = base.section_lines(LINES_OWNER, owner, "Товары")
+        match (index + round_number) % 3:
+            case 0 if lines:
+                lines[0] = {**lines[0], "Количество": float(round_number)}
+            case 1 if lines:
+                lines.append(dict(lines[0]))
+            case _:
+                lines = lines[1:]
+        base.write_section(LINES_OWNER, owner, "Товары", lines)
+    base.set_deletion_mark(LINES_OWNER, owners[round_number], True)
+    base.delete_object(LINES_OWNER, owners[-round_number])
+
+
+async def test_a_tabular_section_run_killed_before_any_commit_resumes_to_equality(
+    database_url: str,
+    onec_base: EmulatorBase,
+    trade_transport: httpx2.AsyncBaseTransport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pull, "BATCH_ROWS", 1)
+    contract = contract_with(database_url, {"sale_lines": LINES_ENTITY})
+    contract.entities["sale_lines"].page_size = 1  # listing pages of 10 owners
+    entity = contract.entities["sale_lines"]
+    await run_sync(contract, ["sale_lines"], transport=trade_transport)
+    number = 0
+    while True:
+        number += 1
+        _change_lines(onec_base, number)
+        with killed_at_commit(number) as seen:
+            try:
+                [result] = await run_sync(contract, ["sale_lines"], transport=trade_transport)
+            except Killed:
+                killed = True
+            else:
+                killed = False
+                assert result.status == "succeeded" and result.mode == "data_version"
+        if killed:
+            [resumed] = await run_sync(contract, ["sale_lines"], transport=trade_transport)
+            assert resumed.status == "succeeded"
+            assert resumed.mode == "data_version"
+        truth = await onec_truth(trade_transport, entity, LINES)
+        assert_table_equals(truth, app_table(contract, "sale_lines"))
+        if not killed:  # the run had fewer commits than ``number``: every gap was hit
+            assert seen[0] == number - 1
+            break
+    assert number >= 4  # the open, three listing pages of owners, the end

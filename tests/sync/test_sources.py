@@ -104,14 +104,12 @@ async def test_tabular_section_rows_keyed_by_owner_and_line(
     )
     removed_lines = len(onec_base.query(f'SELECT 1 FROM "{LINES}" WHERE "Ref_Key" = ?', (removed,)))
     line = {
-        "Ref_Key": changed,
-        "LineNumber": 1,
         "Номенклатура_Key": lines[0][0],
         "Количество": 77,
         "Цена": lines[0][1],
         "Сумма": 77 * lines[0][1],
     }
-    onec_base.replace_rows(LINES, {"Ref_Key": changed}, [line])
+    onec_base.write_section(SALES, changed, "Товары", [line])  # a new DataVersion too
     onec_base.delete_object(SALES, removed)
 
     [second] = await run_sync(contract, transport=trade_transport)

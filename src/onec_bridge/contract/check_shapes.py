@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from onec_bridge.contract.check_sources import NOT_PUBLISHED, Reporter, closest, listing
-from onec_bridge.contract.source_syntax import OBJECT_PREFIXES, VIRTUAL, argument_names
+from onec_bridge.contract.source_syntax import VIRTUAL, argument_names, tabular_parts
 from onec_bridge.onec.metadata import NavigationProperty, Property, Schema
 
 __all__ = ["Shape", "check_arguments", "closest_set", "tabular_parts", "tabular_shape"]
@@ -28,15 +28,6 @@ class Shape:
     key: tuple[str, ...] | None  # None for virtual tables (SliceLast, Balance…): no key
     navigation: Mapping[str, NavigationProperty]
     owner_type: str | None  # the owning object of a tabular-section set
-
-
-def tabular_parts(set_name: str) -> tuple[str, str] | None:
-    """``(owner set, section)`` of ``Document_X_Товары``; None for another name."""
-    prefix, _, rest = set_name.partition("_")
-    owner, _, section = rest.partition("_")
-    if prefix not in OBJECT_PREFIXES or not owner or not section:
-        return None
-    return f"{prefix}_{owner}", section
 
 
 def tabular_shape(

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from onec_bridge.contract.source_syntax import tabular_parts
 from onec_bridge.onec.settings import OneCSettings
 
 __all__ = [
@@ -66,7 +67,7 @@ class IncrementalStrategy(StrEnum):
     """How changed rows are found.
 
     full: re-read everything and remove what 1C no longer has.
-    data_version: list Ref_Key + DataVersion, fetch only new or changed objects, detect deletes.
+    data_version: list Ref_Key + DataVersion (a section: its owners'); fetch changes; find deletes.
     exchange_plan: SelectChanges of a 1C exchange plan, acknowledged after the commit.
     modified_field: a date attribute (`modified_field`) with an overlap window.
     """
@@ -313,7 +314,23 @@ class Entity(BaseModel):
             )
         if self.deletion_flag and self.deletion_flag not in self.fields:
             raise ValueError(f"deletion_flag {self.deletion_flag!r} is not among the fields")
+        self._check_tabular_strategy()
         return self
+
+    def _check_tabular_strategy(self) -> None:
+        """A tabular section is read through its owners: ``data_version`` (by the owners'
+        DataVersion) or ``full``; what 1C registers or dates are owners, not lines."""
+        odata = (self.source.odata or "").strip()
+        if "/" in odata or tabular_parts(odata) is None:
+            return
+        strategy = self.incremental
+        if strategy in (IncrementalStrategy.EXCHANGE_PLAN, IncrementalStrategy.MODIFIED_FIELD):
+            raise ValueError(
+                f"incremental: {strategy.value} is not supported for the tabular section "
+                f"{odata}: its lines are read through their owners, which 1C registers and "
+                "dates, not the lines; use `incremental: data_version` (the owners' "
+                "DataVersion tells which ones changed) or `incremental: full`"
+            )
 
     def key_sources(self) -> list[str]:
         return [self.fields[column].source for column in self.key]

@@ -17,6 +17,7 @@ __all__ = [
     "REGISTER_PREFIXES",
     "VIRTUAL",
     "argument_names",
+    "tabular_parts",
 ]
 
 #: prefixes of sets whose objects carry Ref_Key + DataVersion (1C facts §2, §3)
@@ -57,3 +58,12 @@ def argument_names(args: str) -> list[str] | None:
         names.append(argument.group("name"))
         position = argument.end()
     return names
+
+
+def tabular_parts(set_name: str) -> tuple[str, str] | None:
+    """``(owner set, section)`` of ``Document_X_Товары``; None for another name."""
+    prefix, _, rest = set_name.partition("_")
+    owner, _, section = rest.partition("_")
+    if prefix not in OBJECT_PREFIXES or not owner or not section:
+        return None
+    return f"{prefix}_{owner}", section

@@ -244,6 +244,58 @@ class BaseStorage:
                 self._connection.execute(f'DELETE FROM {table} WHERE "Ref_Key" = ?', (ref_key,))
             self._register_changes(set_name, [ref_key])
 
+    def write_section(
+        self, set_name: str, ref_key: str, section: str, lines: Sequence[Mapping[str, Any]]
+    ) -> str:
+        """Write an object with ``lines`` (storage form, without ``Ref_Key``/``LineNumber``)
+        as its tabular section ``section``, as 1C writes it: the whole section replaced,
+        lines numbered 1..N, a new ``DataVersion`` for the object, the change registered —
+        one transaction. Returns the new DataVersion."""
+        entity_set = self._require_set(set_name)
+        if section not in {item.name for item in entity_set.tabular_sections}:
+            raise KeyError(f"{set_name} has no tabular section {section!r}")
+        table = quote(f"{set_name}_{section}")
+        columns = [row[1] for row in self.query(f"PRAGMA table_info({table})")]
+        numbered = [
+            {**line, "Ref_Key": ref_key, "LineNumber": number}
+            for number, line in enumerate(lines, start=1)
+        ]
+        insert = (
+            f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})"
+        )
+        bump = f'UPDATE {quote(set_name)} SET "DataVersion" = ? WHERE "Ref_Key" = ?'
+        with self._lock, self._connection:
+            version = self.next_data_version()
+            if self._connection.execute(bump, (version, ref_key)).rowcount == 0:
+                raise KeyError(f"{set_name}: no object with Ref_Key {ref_key}")
+            self._connection.execute(f'DELETE FROM {table} WHERE "Ref_Key" = ?', (ref_key,))
+            self._connection.executemany(
+                insert, [[line.get(column) for column in columns] for line in numbered]
+            )
+            self._register_changes(set_name, [ref_key])
+            self._persist_data_version()
+        return version
+
+    def section_lines(self, set_name: str, ref_key: str, section: str) -> list[dict[str, Any]]:
+        """One object's tabular-section lines (storage form) in ``LineNumber`` order, without
+        ``Ref_Key`` and ``LineNumber``: what :meth:`write_section` takes."""
+        table = quote(f"{set_name}_{section}")
+        with self._lock:
+            cursor = self._connection.execute(
+                f'SELECT * FROM {table} WHERE "Ref_Key" = ? ORDER BY "LineNumber"', (ref_key,)
+            )
+            names = [column[0] for column in cursor.description]
+            rows = cursor.fetchall()
+        return [
+            {
+                name: value
+                for name, value in zip(names, row, strict=True)
+                if name not in ("Ref_Key", "LineNumber")
+            }
+            for row in rows
+        ]
+
     def replace_rows(
         self, table: str, match: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
     ) -> int:

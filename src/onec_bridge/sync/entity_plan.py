@@ -56,6 +56,15 @@ class EntityPlan:
                 f"{where}.incremental: exchange_plan registers objects by Ref_Key; "
                 f"{self.source.kind.value} sources cannot use it (use full or data_version)"
             )
+        if self.uses_owner_versions and sorted(self.key_sources) != ["LineNumber", "Ref_Key"]:
+            raise ValueError(
+                f"{where}.key: incremental: data_version on the tabular section "
+                f"{self.entity.source.odata} finds removed lines by the owner's `Ref_Key` and "
+                f"`LineNumber`, so the key must be mapped from exactly those two (e.g. `key: "
+                "[owner_id, line_number]` with `owner_id: Ref_Key`, `line_number: {from: "
+                f"LineNumber, type: integer}}`), not from {list(self.key_sources)}; map it "
+                "so, or use `incremental: full`"
+            )
         if strategy is IncrementalStrategy.MODIFIED_FIELD and self.modified_column is None:
             raise ValueError(
                 f"{where}.modified_field: map `{self.entity.modified_field}` to a column "
@@ -87,6 +96,14 @@ class EntityPlan:
         )
 
     @property
+    def uses_owner_versions(self) -> bool:
+        """A tabular section synced by its owners' DataVersion (see ``sync.owner_versions``)."""
+        return (
+            self.source.kind is SourceKind.TABULAR
+            and self.entity.incremental is IncrementalStrategy.DATA_VERSION
+        )
+
+    @property
     def keyset(self) -> str | None:
         if self.source.kind is SourceKind.TABULAR:
             return self.source.owner_keyset
@@ -103,7 +120,10 @@ class EntityPlan:
 
     def full_select(self) -> list[str]:
         if self.source.kind is SourceKind.TABULAR:
-            return sorted({"Ref_Key", self.source.owner_keyset, str(self.source.section)})
+            fields = {"Ref_Key", self.source.owner_keyset, str(self.source.section)}
+            if self.uses_owner_versions:
+                fields.add(DATA_VERSION)
+            return sorted(fields)
         fields = set(self.mapper.source_fields)
         if self.has_data_version:
             fields.add(DATA_VERSION)
@@ -112,6 +132,9 @@ class EntityPlan:
         return sorted(fields)
 
     def listing_select(self) -> list[str]:
+        """``data_version``'s listing: keys, versions, keyset (a tabular section: its owners')."""
+        if self.source.kind is SourceKind.TABULAR:
+            return sorted({"Ref_Key", DATA_VERSION, self.source.owner_keyset})
         fields = {*self.key_sources, DATA_VERSION}
         if self.keyset:
             fields.add(self.keyset)

@@ -23,6 +23,7 @@ from onec_bridge.store.upsert import bulk_upsert
 from onec_bridge.sync.counts import RunCounts
 from onec_bridge.sync.entity_plan import DATA_VERSION, EntityPlan, key_text, version_of
 from onec_bridge.sync.listed_keys import ListedKeys, digest_keys
+from onec_bridge.sync.owner_versions import OwnerBatch, OwnerChanges, OwnerState
 from onec_bridge.sync.run_state import OpenRun, RunState
 
 __all__ = ["PageWriter", "SourcePage"]
@@ -44,6 +45,8 @@ class SourcePage:
     listed_digests: bytes = b""
     #: every row is new (a first load): ``new_keys`` is not filled, each row counts inserted
     all_new: bool = False
+    #: a tabular section synced by its owners' versions: their state, committed with the page
+    owners: OwnerBatch | None = None
 
 
 class PageWriter:
@@ -52,6 +55,8 @@ class PageWriter:
         self.plan = plan
         self.state = RunState(database.state, plan.name)
         self.listed = ListedKeys(database.state, plan.name)
+        #: a tabular section synced by its owners' DataVersion: their versions and digests
+        self.owners = OwnerState(database.state, plan) if plan.uses_owner_versions else None
         #: record the listed keys of every page (a complete listing: deletes found at the end)
         self.track_listing = False
         #: ``--full``: rewrite every listed row, even one whose version is unchanged
@@ -77,6 +82,8 @@ class PageWriter:
             opened = self.state.open_run(conn, mode, correlation_id)
             if not opened.resumed:
                 self.listed.clear(conn)
+                if self.owners is not None:
+                    self.owners.listed.clear(conn)
                 if first_load:
                     self.listed.mark_first_load(conn, opened.run_id)
             return opened
@@ -84,6 +91,17 @@ class PageWriter:
     def has_history(self) -> bool:
         with self.engine.connect() as conn:
             return self.state.has_versions(conn)
+
+    def owners_known(self) -> bool:
+        """A tabular section synced by its owners has their versions (else: a full load)."""
+        assert self.owners is not None
+        with self.engine.connect() as conn:
+            return self.owners.known(conn)
+
+    def classify_owners(self, owners: list[dict[str, Any]]) -> OwnerChanges:
+        assert self.owners is not None
+        with self.engine.connect() as conn:
+            return self.owners.classify(conn, owners)
 
     def classify(self, listing: list[dict[str, Any]], assume_new: bool = False) -> SourcePage:
         """Split a listing page by the stored versions. ``assume_new`` (a first load that is
@@ -160,8 +178,29 @@ class PageWriter:
             if self.track_listing:
                 digests = [page.listed_digests for page in pages]
                 self.listed.record(conn, run_id, b"".join([*digests, digest_keys(inserted)]))
+            if self.owners is not None:
+                removed = self._write_owners(conn, run_id, pages)
+                counts.deleted += removed
+                total.deleted += removed
             self.state.save_checkpoint(conn, run_id, pages[-1].cursor, total)
         return counts
+
+    def _write_owners(self, conn: Connection, run_id: int, pages: list[SourcePage]) -> int:
+        """The pages' owner versions and digests, and the delete rule for the lines their
+        owners no longer have; returns how many lines were removed."""
+        assert self.owners is not None
+        batches = [page.owners for page in pages if page.owners is not None]
+        candidates = self.owners.write(conn, run_id, batches)
+        return self._delete_stored(conn, candidates)
+
+    def _delete_stored(self, conn: Connection, keys: list[str]) -> int:
+        """The delete rule for the stored ones among ``keys``, their versions forgotten."""
+        if not keys:
+            return 0
+        stored = sorted(self.state.stored_versions(conn, keys))
+        self._apply_delete_rule(conn, stored)
+        self.state.forget(conn, stored)
+        return len(stored)
 
     def _keys_of(self, rows: list[tuple[Any, ...]]) -> list[str]:
         """The row key of each mapped tuple (the text ``EntityPlan.key_reader`` makes)."""
@@ -204,6 +243,11 @@ class PageWriter:
                 self.state.forget(conn, gone)
                 self.listed.clear(conn)
                 found.deleted = len(gone)
+            if self.owners is not None:  # the owners' listing is complete in every mode
+                owners, lines = self.owners.gone(conn, run_id)
+                found.deleted += self._delete_stored(conn, lines)
+                self.owners.versions.forget(conn, owners)
+                self.owners.listed.clear(conn)
             total = RunCounts(**vars(counts))
             total.add(found)
             self.state.finish_run(conn, run_id, "succeeded", total, None)

@@ -10,7 +10,9 @@ Modes (chosen per run from the contract's ``incremental`` and the entity's state
 ``full`` (first load, ``--full``, ``incremental: full``, sets without DataVersion),
 ``data_version``, ``modified_field`` (a window, no physical-delete detection),
 ``exchange_plan`` (one packet) and ``exchange_plan_full`` (the first load of an
-exchange-plan entity, confirmed afterwards). A resumed run keeps its mode.
+exchange-plan entity, confirmed afterwards). A resumed run keeps its mode. A tabular
+section's ``data_version`` lists its owners and fetches the sections of changed ones
+(:mod:`onec_bridge.sync.owner_versions`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from onec_bridge.store.database import Database
 from onec_bridge.sync import exchange
 from onec_bridge.sync.counts import RunCounts, RunResult
 from onec_bridge.sync.entity_plan import EntityPlan
+from onec_bridge.sync.owner_versions import OwnerChanges, explode_section, owner_batch
 from onec_bridge.sync.page_writer import PageWriter, SourcePage
 from onec_bridge.sync.readers import (
     Listing,
@@ -90,13 +93,17 @@ class PullEngine:
         writer = PageWriter(self.database, plan)
         history = await self._db(writer.has_history)
         first_load = full or not history
+        if plan.uses_owner_versions and not first_load:  # a full load records the owners
+            first_load = not await self._db(writer.owners_known)
         opened = await self._db(
             writer.open_run, _mode_for(plan, first_load), self.correlation_id, not history
         )
         mode = await self._db(self._stored_mode, opened.run_id)
         if mode not in (FULL, DATA_VERSION, MODIFIED, PACKET, PACKET_FULL):
             mode = _mode_for(plan, first_load)  # a run recorded before modes were stored
-        writer.track_listing = mode in _COMPLETE_LISTINGS
+        # a tabular section's incremental run lists its owners, not every line
+        lines_listed = not (plan.uses_owner_versions and mode == DATA_VERSION)
+        writer.track_listing = mode in _COMPLETE_LISTINGS and lines_listed
         structlog.contextvars.bind_contextvars(entity=plan.name, run_id=opened.run_id)
         writer.rewrite_all = full
         log.info("sync.start", source=plan.entity_set, mode=mode, resumed=opened.resumed)
@@ -106,7 +113,7 @@ class PullEngine:
         )
         result.resumed = opened.resumed
         try:
-            assume_new = first_load and not full and not opened.resumed
+            assume_new = not history and not full and not opened.resumed
             await self._run(plan, writer, opened, mode, assume_new)
             result.status = "succeeded"
         except Exception as exc:
@@ -151,8 +158,7 @@ class PullEngine:
             total = await self._total(plan, mode, listings[1])
             await self._stream(plan, writer, run_id, listings[0], mode, counts, total, assume_new)
         # the deletes, their digests dropped and the success record: one transaction
-        complete = mode in _COMPLETE_LISTINGS
-        counts.add(await self._db(writer.succeed, run_id, counts, complete))
+        counts.add(await self._db(writer.succeed, run_id, counts, writer.track_listing))
         if node is not None:  # only after the rows are committed: at-least-once
             await exchange.acknowledge(self.client, node)
 
@@ -222,7 +228,11 @@ class PullEngine:
     ) -> None:
         depth = max(2, BATCH_ROWS // max(1, plan.page_size))
         queue: asyncio.Queue[Queued] = asyncio.Queue(depth)
-        reader = asyncio.create_task(self._read(plan, writer, listings, mode, queue, assume_new))
+        if plan.uses_owner_versions and mode == DATA_VERSION:
+            producer = self._read_changed_owners(plan, writer, listings, queue)
+        else:
+            producer = self._read(plan, writer, listings, mode, queue, assume_new)
+        reader = asyncio.create_task(producer)
         try:
             finished = False
             while not finished:
@@ -265,6 +275,8 @@ class PullEngine:
                 else:
                     page = await self._db(writer.classify, listing.rows)
                 page.cursor = listing.cursor
+                if listing.owners is not None:
+                    page.owners = listing.owners
                 if mode == DATA_VERSION and (group or page.to_fetch):
                     group.append(page)  # after a waiting page, even one with nothing to fetch
                     if _group_full(group):
@@ -276,6 +288,37 @@ class PullEngine:
             await queue.put(exc)
             return
         await queue.put(None)
+
+    async def _read_changed_owners(
+        self,
+        plan: EntityPlan,
+        writer: PageWriter,
+        listings: AsyncIterator[Listing],
+        queue: asyncio.Queue[Queued],
+    ) -> None:
+        """Producer of a tabular section's incremental run: each page of the owners' listing
+        is split by their stored versions and queued, in order, as the task that fetches
+        the sections of its new and changed owners (several pages fetch at once)."""
+        try:
+            async for listing in prefetched(listings):
+                changes = await self._db(writer.classify_owners, listing.rows)
+                page = self._changed_owners_page(plan, writer, listing.cursor, changes)
+                await queue.put(asyncio.create_task(page))
+        except Exception as exc:  # handed to the consumer, which raises it in the run's context
+            await queue.put(exc)
+            return
+        await queue.put(None)
+
+    async def _changed_owners_page(
+        self, plan: EntityPlan, writer: PageWriter, cursor: Any, changes: OwnerChanges
+    ) -> SourcePage:
+        """The lines of the changed owners of one listing page, split by their stored
+        versions (an unchanged line is not rewritten), with the owners' state to commit."""
+        owners = await self._fetch(plan, list(changes.changed))
+        page = await self._db(writer.classify, explode_section(plan, owners))
+        page.cursor = cursor
+        page.owners = owner_batch(plan, owners, writer.owners, changes)
+        return page
 
     async def _queue_group(
         self, plan: EntityPlan, group: list[SourcePage], queue: asyncio.Queue[Queued]
@@ -324,7 +367,7 @@ def _mode_for(plan: EntityPlan, first_load: bool) -> str:
         return FULL
     if strategy is IncrementalStrategy.MODIFIED_FIELD:
         return MODIFIED
-    return DATA_VERSION if plan.uses_data_version else FULL
+    return DATA_VERSION if plan.uses_data_version or plan.uses_owner_versions else FULL
 
 
 def _newest_value(writer: PageWriter, plan: EntityPlan) -> Any:

@@ -10,7 +10,8 @@
   keyset on ``Ref_Key`` and orders references by presentation), which costs O(offset)
   and shifts under concurrent edits — a shifted page hides rows, and a complete listing
   that missed rows would delete them. The owner's rows also arrive together, as one
-  consistent version of the document;
+  consistent version of the document. ``data_version`` lists the owners' versions
+  instead (``version_listing``) and fetches changed sections (``sync.owner_versions``);
 - virtual tables (``SliceLast``, ``Balance``…): one request (1C pages them unreliably:
   ``$skip`` → 400, ``$top`` an arbitrary subset — 1c-facts §11), cut into pages here;
 - HTTP-service lists: one ``GET`` or ``limit``/``offset`` pages (``source.paging``);
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 from onec_bridge.contract.model import HttpPaging
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.sync.entity_plan import EntityPlan
+from onec_bridge.sync.owner_versions import OwnerBatch, explode_section, owner_batch
 from onec_bridge.sync.source_kinds import SourceKind
 
 __all__ = [
@@ -51,6 +53,8 @@ class Listing:
 
     rows: list[Row]
     cursor: Any = None
+    #: a tabular section synced by its owners' versions: what the page commits for them
+    owners: OwnerBatch | None = None
 
 
 async def full_listing(
@@ -176,24 +180,14 @@ async def with_cursors(
 async def _owner_pages(
     client: OneCClient, plan: EntityPlan, cursor: Any, max_in_flight: int
 ) -> AsyncIterator[Listing]:
-    section, owner_keyset = str(plan.source.section), plan.source.owner_keyset
+    """Whole sections of every owner, exploded into lines; with the owners' versions when
+    the section is synced by them (the next run is then incremental)."""
     pages = listing_of_sets(client, plan, plan.full_select(), cursor, max_in_flight)
     async for owners in pages:
-        rows: list[Row] = []
-        for owner in owners:
-            lines = owner.get(section)
-            if not isinstance(lines, list):
-                raise ValueError(
-                    f"entities.{plan.name}: {plan.entity_set} rows carry no `{section}` array; "
-                    f"is `{section}` a tabular section of it? ($metadata: "
-                    f"{plan.entity_set}_{section})"
-                )
-            for line in lines:
-                child = dict(line)
-                child.setdefault("Ref_Key", owner.get("Ref_Key"))
-                child.setdefault(owner_keyset, owner.get(owner_keyset))
-                rows.append(child)
-        yield Listing(rows, owners[-1].get(owner_keyset) if owners else None)
+        listing = Listing(explode_section(plan, owners), plan.next_cursor(owners))
+        if plan.uses_owner_versions:
+            listing.owners = owner_batch(plan, owners)
+        yield listing
 
 
 async def _http_pages(client: OneCClient, plan: EntityPlan) -> AsyncIterator[list[Row]]:

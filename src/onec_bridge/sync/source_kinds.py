@@ -8,6 +8,7 @@ strategies apply:
   tasks (``Ref_Key`` + ``DataVersion``);
 - ``tabular``: ``Document_X_Товары`` — child rows keyed (owner, LineNumber),
   read from the owner's inline array (see :mod:`onec_bridge.sync.readers`);
+  ``data_version`` by the owners' DataVersion (:mod:`onec_bridge.sync.owner_versions`);
 - ``register``: information/accumulation/accounting/calculation register records;
 - ``constant``: ``Constant_X``, one row;
 - ``virtual``: a virtual table ``Set/SliceLast(...)``, ``Set/Balance(...)``: a snapshot;
