@@ -170,7 +170,7 @@ def test_document_with_tabular_sections_as_child_entities(sample: Schema) -> Non
     lines = entities["vnutrennee_potreblenie_tovarov_tovary"]
     assert lines["source"] == {"odata": "Document_ВнутреннееПотреблениеТоваров_Товары"}
     assert lines["key"] == ["owner_id", "line_number"]
-    assert lines["incremental"] == "full" and lines["deletes"] == "hard"
+    assert lines["incremental"] == "data_version" and lines["deletes"] == "hard"
     assert lines["fields"]["owner_id"] == {
         "from": "Ref_Key",
         "references": "vnutrennee_potreblenie_tovarov",

@@ -104,7 +104,9 @@ def _entity(
     entity["master"] = "onec"
     entity["direction"] = "onec_to_app"
     entity["schedule"] = "manual"
-    entity["incremental"] = "data_version" if "DataVersion" in properties else "full"
+    # a tabular section follows its owner's DataVersion (objects always have one)
+    versioned = "DataVersion" in properties or item.owner_set is not None
+    entity["incremental"] = "data_version" if versioned else "full"
     keyset = None if item.owner_set else _KEYSETS.get(item.kind)
     if keyset in properties:
         entity["keyset"] = keyset
