@@ -1,12 +1,13 @@
 """Rows of a ``$select``-ed page decoded straight into slots instead of dicts.
 
-A page of 1,000 catalog rows decodes into dicts in ~3.3 ms and into a msgspec
-``Struct`` with the same fields in ~1.5 ms: no per-row hash table, no key strings,
-and the rows are not tracked by the cyclic collector. Every field is typed ``Any``
-and decoded with the same ``float_hook`` as ``decode_json``, so each value is
-exactly what the dict would hold (a fractional number is a ``Decimal``, an Int64
-the string 1C sends); a property the answer lacks reads as None, as ``dict.get``
-gives. Properties outside the ``$select`` (navigation links) are skipped.
+A page of 1,000 catalog rows decodes into dicts in ~3.5 ms of CPU and into a
+msgspec ``Struct`` with the same fields in ~1.9 ms (bench/RESULTS.md): no per-row
+hash table, no key strings, and the rows are not tracked by the cyclic collector.
+Every field is typed ``Any`` and decoded with the same ``float_hook`` as
+``decode_json``, so each value is exactly what the dict would hold (a fractional
+number is a ``Decimal``, an Int64 the string 1C sends); a property the answer lacks
+reads as None, as ``dict.get`` gives. Properties outside the ``$select``
+(navigation links) are skipped.
 
 ``WireRow`` answers the read-only mapping calls the engine makes on a row
 (``get``, ``[]``, ``in``, ``keys``, ``items``); hot paths read whole columns with
