@@ -176,3 +176,55 @@ async def test_sync_of_a_locked_entity_fails_fast(database_url: str) -> None:
     assert [result.status for result in results] == ["succeeded"]
     db.dispose()
     base.close()
+
+
+async def test_a_run_whose_lock_was_taken_over_commits_nothing_more(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that stalled past its lock's life and wakes up: the run that took the lock over
+    owns the entity now, so the stale run's next batch must not commit."""
+    from onec_bridge.store.locks import LockLost
+    from onec_bridge.sync import pull
+
+    monkeypatch.setattr(pull, "BATCH_ROWS", 100)  # several commits in a small base
+    base = EmulatorBase.open(None)
+    generate_demo_base(base, items=600, seed=3)
+    app = create_app(
+        base, EmulatorSettings(base_name="demo", users={DEFAULT_USER: DEFAULT_PASSWORD})
+    )
+    environ = {
+        "ONEC_URL": "http://emulator/demo",
+        "ONEC_USER": DEFAULT_USER,
+        "ONEC_PASSWORD": DEFAULT_PASSWORD,
+        "DATABASE_URL": database_url,
+    }
+    contract = load_contract(DEMO_CONTRACT, environ=environ)
+    contract.onec.page_size = 100
+    outsider = sa.create_engine(database_url)
+    committed: list[int] = []
+
+    def take_over_after_the_first_batch(entity: str, read: int, _total: int | None) -> None:
+        if committed:
+            return
+        committed.append(read)
+        with outsider.begin() as conn:  # what RowLock._take does to a stale row
+            locks = sa.table("onec_bridge_locks", sa.column("entity"), sa.column("owner"))
+            conn.execute(locks.update().where(locks.c.entity == entity).values(owner="usurper"))
+
+    with pytest.raises(LockLost, match="lost its lock to another run"):
+        await run_sync(
+            contract,
+            ["products"],
+            progress=take_over_after_the_first_batch,
+            transport=httpx2.ASGITransport(app=app),
+        )
+    with outsider.connect() as conn:
+        stored = conn.execute(sa.text("SELECT count(*) FROM products")).scalar()
+        status = conn.execute(sa.text("SELECT status FROM onec_bridge_runs")).scalar()
+        checkpoints = conn.execute(sa.text("SELECT count(*) FROM onec_bridge_checkpoints")).scalar()
+        owner = conn.execute(sa.text("SELECT owner FROM onec_bridge_locks")).scalar()
+    outsider.dispose()
+    base.close()
+    assert committed and stored == committed[0] < 600  # the first batch, nothing after it
+    assert status == "running" and checkpoints == 1  # left for the new holder to resume
+    assert owner == "usurper"  # the stale run's release did not free the new holder's lock

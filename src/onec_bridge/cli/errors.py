@@ -14,7 +14,7 @@ from onec_bridge.contract.scaffold_plan import ScaffoldError
 from onec_bridge.logs import redact
 from onec_bridge.onec.errors import OneCAuthError, OneCError, OneCUnavailable
 from onec_bridge.store.database import DatabaseUnavailable
-from onec_bridge.store.locks import EntityLocked
+from onec_bridge.store.locks import EntityLocked, LockLost
 from onec_bridge.store.migrate import SchemaConflict
 from onec_bridge.sync.ordering import EntitySelectionError
 
@@ -46,7 +46,7 @@ def friendly_errors(console: Console) -> Iterator[None]:
         _fail(console, str(exc), EXIT_DATABASE)
     except SchemaConflict as exc:
         _fail(console, str(exc), EXIT_CONFIG)
-    except EntityLocked as exc:
+    except (EntityLocked, LockLost) as exc:
         _fail(console, str(exc), EXIT_LOCKED)
     except (EntitySelectionError, CommandError, ScaffoldError) as exc:
         _fail(console, str(exc), EXIT_CONFIG)

@@ -9,6 +9,11 @@ SQLite (and any other database): the row *is* the lock. Its holder refreshes a
 heartbeat; a row whose heartbeat is older than ``stale_after`` seconds, or whose
 process has exited on this host, is taken over.
 
+A run that stalled past that (a suspended VM, a stopped process) and wakes up must not
+write beside the run that took over: every writing transaction of a locked run starts
+with :func:`confirm_lock`, which fails with :class:`LockLost` once the row names
+another owner, so nothing of the stale run commits any more (a fencing check).
+
 >>> # with entity_lock(db.engine, db.state, "products", correlation_id):
 >>> #     ...  # a second run of "products" raises EntityLocked meanwhile
 """
@@ -38,7 +43,9 @@ __all__ = [
     "EntityLock",
     "EntityLocked",
     "LockHolder",
+    "LockLost",
     "RowLock",
+    "confirm_lock",
     "entity_lock",
 ]
 
@@ -91,6 +98,36 @@ class EntityLocked(RuntimeError):
             f"entity {entity} is already being synced by {who}; only one run per entity at a "
             f"time. Wait for it to finish and run again; {release_rule}."
         )
+
+
+class LockLost(RuntimeError):
+    """This run's lock was taken over: the run must not write any more."""
+
+    def __init__(self, entity: str, owner: str) -> None:
+        self.entity = entity
+        self.owner = owner
+        super().__init__(
+            f"entity {entity}: run {owner} lost its lock to another run, which took it over "
+            "after this one stopped refreshing its heartbeat (a stalled or suspended "
+            "process); the batch being written was not committed, and the other run carries "
+            "on from the last checkpoint. Nothing needs repairing."
+        )
+
+
+def confirm_lock(conn: Connection, table: sa.Table, entity: str, owner: str) -> None:
+    """First statement of a locked run's writing transaction: refresh its heartbeat, or
+    raise :class:`LockLost` when the lock row names another owner.
+
+    The check and the transaction's writes are one unit: SQLite lets one writer at a
+    time, and on PostgreSQL the updated row stays locked until commit, so a run taking
+    the lock over waits for this transaction rather than slipping in between."""
+    confirmed = conn.execute(
+        table.update()
+        .where(table.c.entity == entity, table.c.owner == owner)
+        .values(heartbeat_at=datetime.now(UTC))
+    ).rowcount
+    if confirmed != 1:
+        raise LockLost(entity, owner)
 
 
 class EntityLock:

@@ -19,6 +19,7 @@ from onec_bridge.mapping.row_mapper import RejectedRow
 from onec_bridge.mapping.storage import StorageMapper
 from onec_bridge.mapping.wire_rows import column_reader
 from onec_bridge.store.database import Database
+from onec_bridge.store.locks import confirm_lock
 from onec_bridge.store.upsert import bulk_upsert
 from onec_bridge.sync.counts import RunCounts
 from onec_bridge.sync.entity_plan import DATA_VERSION, EntityPlan, key_text, version_of
@@ -54,6 +55,10 @@ class PageWriter:
         self.engine = database.engine
         self.plan = plan
         self.state = RunState(database.state, plan.name)
+        self._locks = database.state.locks
+        #: the run's lock owner: every writing transaction confirms it still holds the lock
+        #: (``store.locks.confirm_lock``); None for a writer used without a lock
+        self.lock_owner: str | None = None
         self.listed = ListedKeys(database.state, plan.name)
         #: a tabular section synced by its owners' DataVersion: their versions and digests
         self.owners = OwnerState(database.state, plan) if plan.uses_owner_versions else None
@@ -172,6 +177,7 @@ class PageWriter:
         total = RunCounts(**vars(so_far))
         total.add(counts)
         with self.engine.begin() as conn:
+            self._confirm_lock(conn)
             self.upsert.execute(conn, mapped, bound=self._bound)
             self.state.record_versions(conn, recorded)
             self.state.dead_letter(conn, run_id, rejected)
@@ -237,6 +243,7 @@ class PageWriter:
         that knows no listed key, and every stored row would look deleted in 1C."""
         found = RunCounts()
         with self.engine.begin() as conn:
+            self._confirm_lock(conn)
             if complete_listing:
                 gone = self.listed.unlisted(conn, run_id)
                 self._apply_delete_rule(conn, gone)
@@ -259,9 +266,14 @@ class PageWriter:
         with self.engine.connect() as conn:
             known = sorted(self.state.stored_versions(conn, keys))
         with self.engine.begin() as conn:
+            self._confirm_lock(conn)
             self._apply_delete_rule(conn, known)
             self.state.forget(conn, known)
         return RunCounts(deleted=len(known))
+
+    def _confirm_lock(self, conn: Connection) -> None:
+        if self.lock_owner is not None:
+            confirm_lock(conn, self._locks, self.plan.name, self.lock_owner)
 
     def _apply_delete_rule(self, conn: Connection, keys: list[str]) -> None:
         entity, table = self.plan.entity, self.plan.table

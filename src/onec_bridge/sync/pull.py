@@ -30,6 +30,7 @@ import structlog
 from onec_bridge.contract.model import IncrementalStrategy
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.store.database import Database
+from onec_bridge.store.locks import LockLost
 from onec_bridge.sync import exchange
 from onec_bridge.sync.counts import RunCounts, RunResult
 from onec_bridge.sync.entity_plan import EntityPlan
@@ -77,6 +78,9 @@ class PullEngine:
     database: Database
     correlation_id: str
     progress: ProgressCallback | None = None
+    #: the runner holds each entity's lock (owner: the correlation id): every writing
+    #: transaction confirms it still does, so a run whose lock was taken over stops
+    confirm_lock: bool = False
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="onec-bridge-db")
     )
@@ -91,6 +95,7 @@ class PullEngine:
     async def pull(self, plan: EntityPlan, *, full: bool = False) -> RunResult:
         started = time.perf_counter()
         writer = PageWriter(self.database, plan)
+        writer.lock_owner = self.correlation_id if self.confirm_lock else None
         history = await self._db(writer.has_history)
         first_load = full or not history
         if plan.uses_owner_versions and not first_load:  # a full load records the owners
@@ -119,7 +124,8 @@ class PullEngine:
         except Exception as exc:
             result.status = "failed"
             result.errors.append(str(exc))
-            await self._db(writer.close_run, opened.run_id, "failed", counts, str(exc))
+            if not isinstance(exc, LockLost):  # the run record is the new holder's now
+                await self._db(writer.close_run, opened.run_id, "failed", counts, str(exc))
             log.error("sync.failed", error=str(exc), error_type=type(exc).__name__)
             raise
         finally:

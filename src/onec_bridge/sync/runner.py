@@ -60,7 +60,7 @@ async def run_sync(
         async with OneCClient(
             contract.onec, correlation_id=correlation_id, transport=transport
         ) as client:
-            engine = PullEngine(client, database, correlation_id, progress)
+            engine = PullEngine(client, database, correlation_id, progress, confirm_lock=True)
             try:
                 for name in ordered:
                     plan = EntityPlan.build(
