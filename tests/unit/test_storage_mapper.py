@@ -108,8 +108,17 @@ def test_a_bad_value_leaves_the_column_to_the_reference(
     )
 )
 def test_decimals_match_the_reference(values: list[Any]) -> None:
-    check_column("decimal(15,2)", "sqlite", values)
-    check_column("decimal(6,0)", "sqlite", values)
+    for dialect_name in DIALECTS:
+        check_column("decimal(15,2)", dialect_name, values)
+        check_column("decimal(6,0)", dialect_name, values)
+
+
+def test_postgres_decimals_take_the_fast_path_with_the_reference_exponent() -> None:
+    fast = fast_column("decimal(15,2)", "postgresql")
+    assert fast is not None
+    got = fast([Decimal("8209.4"), 100, Decimal("-0.07"), Decimal("-0")])
+    assert got is not None
+    assert [str(value) for value in got] == ["8209.40", "100.00", "-0.07", "-0.00"]
 
 
 @given(

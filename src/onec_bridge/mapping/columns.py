@@ -57,8 +57,9 @@ def fast_column(column_type: str, dialect: str) -> ColumnFast | None:
         fast = _boolean_sqlite if sqlite else _boolean
     elif base == "datetime":
         fast = _datetime_sqlite if sqlite else _datetime
-    elif base == "decimal" and sqlite and parsed.first is not None:
-        fast = _decimal_text(parsed.precision, parsed.scale)
+    elif base == "decimal" and parsed.first is not None:
+        texts = _decimal_text(parsed.precision, parsed.scale)
+        fast = texts if sqlite or texts is None else _decimals_from(texts)
     return None if fast is None else _skip_none(fast)
 
 
@@ -187,6 +188,17 @@ def _datetime_sqlite(values: list[Any]) -> list[Any] | None:
     joined = checked[0]
     texts = (joined.replace("T", " ").replace("\n", ".000000\n") + ".000000").split("\n")
     return _empty_dates(values, texts) if _EMPTY_DATE in joined else texts
+
+
+def _decimals_from(texts: ColumnFast) -> ColumnFast:
+    """``Decimal`` of the canonical texts: what the reference's ``quantize`` gives (same
+    value, same exponent), for drivers that bind ``Decimal`` (PostgreSQL's numeric)."""
+
+    def fast(values: list[Any]) -> list[Any] | None:
+        done = texts(values)
+        return None if done is None else list(map(Decimal, done))
+
+    return fast
 
 
 def _decimal_text(precision: int, scale: int) -> ColumnFast | None:
