@@ -117,3 +117,28 @@ def test_long_composite_keys_are_versioned_and_dead_lettered(database_url: str) 
     db.dispose()
     assert found == {long_key: ("v3", False), other_key: ("v2", True)}
     assert dead == long_key
+
+
+def test_rows_expected_new_are_upserted_even_when_a_key_is_stored(database_url: str) -> None:
+    """``likely_new`` (a first load) copies straight into the table on PostgreSQL; a key that
+    is stored after all (a row moved during the load) must still end as an upsert would."""
+    from onec_bridge.store.upsert import bulk_upsert
+
+    db = Database(contract(database_url))
+    db.create_schema()
+    table = db.tables["products"]
+    upsert = bulk_upsert(table, db.engine.dialect)
+
+    def row(key: str, name: str) -> tuple[object, ...]:
+        values = {"id": key, "name": name, "price": Decimal("1.5"), "is_deleted": False}
+        return tuple(values.get(column) for column in upsert.columns)
+
+    with db.engine.begin() as conn:
+        upsert.execute(conn, [row(GUID_A, "first")], likely_new=True)
+    with db.engine.begin() as conn:  # GUID_A again: the straight copy must give way
+        upsert.execute(conn, [row(GUID_A, "second"), row(GUID_B, "new")], likely_new=True)
+        conn.execute(table.update().where(table.c.id == GUID_B).values(name="same tx"))
+    with db.engine.connect() as conn:
+        names = {str(key): name for key, name in conn.execute(sa.select(table.c.id, table.c.name))}
+    db.dispose()
+    assert names == {GUID_A: "second", GUID_B: "same tx"}

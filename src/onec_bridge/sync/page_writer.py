@@ -178,8 +178,9 @@ class PageWriter:
         total.add(counts)
         with self.engine.begin() as conn:
             self._confirm_lock(conn)
-            self.upsert.execute(conn, mapped, bound=self._bound)
-            self.state.record_versions(conn, recorded)
+            first_load = all(page.all_new for page in pages)  # no key of it is stored
+            self.upsert.execute(conn, mapped, bound=self._bound, likely_new=first_load)
+            self.state.record_versions(conn, recorded, likely_new=first_load)
             self.state.dead_letter(conn, run_id, rejected)
             if self.track_listing:
                 digests = [page.listed_digests for page in pages]

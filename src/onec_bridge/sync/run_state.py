@@ -130,9 +130,14 @@ class RunState:
             cursor.close()
 
     def record_versions(
-        self, conn: Connection, versions: Iterable[tuple[str, str | None, bool]]
+        self,
+        conn: Connection,
+        versions: Iterable[tuple[str, str | None, bool]],
+        *,
+        likely_new: bool = False,
     ) -> None:
-        """Upsert ``(key, version, deleted)`` of the entity, one statement."""
+        """Upsert ``(key, version, deleted)`` of the entity, one statement (``likely_new``:
+        see ``BulkUpsert.execute``)."""
         upsert = bulk_upsert(self.tables.row_versions, conn.dialect)
         assert upsert.columns == _VERSION_COLUMNS, upsert.columns
         entity = self.entity
@@ -144,7 +149,7 @@ class RunState:
             (entity, key, version, flag(deleted))
             for key, (version, deleted) in sorted(latest.items())
         ]
-        upsert.execute(conn, rows, bound=True)
+        upsert.execute(conn, rows, bound=True, likely_new=likely_new)
 
     def forget(self, conn: Connection, keys: Sequence[str]) -> None:
         table = self.tables.row_versions
