@@ -48,6 +48,12 @@ class SourcePage:
     all_new: bool = False
     #: a tabular section synced by its owners' versions: their state, committed with the page
     owners: OwnerBatch | None = None
+    #: ``rows`` already mapped (``PageWriter.map_page``, run by the reader), or None
+    mapped: MappedPage | None = None
+
+
+#: a page's rows as tuples to store, its dead letters, and the version of each stored row
+MappedPage = tuple[list[tuple[Any, ...]], list[RejectedRow], list[str | None]]
 
 
 class PageWriter:
@@ -79,6 +85,11 @@ class PageWriter:
         # rows mapped straight to stored values, unless a key would print differently
         self._storage = StorageMapper(plan.mapper, plan.table, self.engine.dialect)
         self._bound = self._storage.keys_as_text(plan.entity.key)
+        #: pages are best mapped by the reader, on the event loop: the database thread then
+        #: mostly waits for a server that writes in its own process, and mapping the next
+        #: pages fills that wait. Not for SQLite, whose writing is this process's own CPU
+        #: under the same GIL: there it only makes the threads contend.
+        self.maps_on_reader = self.engine.dialect.name != "sqlite"
 
     def open_run(self, mode: str, correlation_id: str, first_load: bool = False) -> OpenRun:
         """Resume or open a run; a new run drops listed keys an abandoned one left, and a
@@ -161,7 +172,8 @@ class PageWriter:
         rejected: list[RejectedRow] = []
         inserted: list[str] = []  # keys new to the store: listed, now stored
         for page in pages:
-            page_rows, page_rejected, versions = self._map(page)
+            mapped_page = page.mapped if page.mapped is not None else self.map_page(page)
+            page_rows, page_rejected, versions = mapped_page
             keys = self._keys_of(page_rows)
             flags = self._deletion_flags(page_rows)
             _count_written(page, keys, flags, counts, inserted)
@@ -221,11 +233,9 @@ class PageWriter:
             return [False] * len(rows)
         return list(map(bool, map(itemgetter(self._flag_index), rows)))
 
-    def _map(
-        self, page: SourcePage
-    ) -> tuple[list[tuple[Any, ...]], list[RejectedRow], list[str | None]]:
+    def map_page(self, page: SourcePage) -> MappedPage:
         """The page's rows as tuples (stored values when ``self._bound``), its dead letters
-        and the version of each mapped row."""
+        and the version of each mapped row. No database work: any thread may run it."""
         if not self._bound:  # a key that prints differently once stored: Python values
             rows, rejected = self.plan.mapper.map_tuples(page.rows)
             by_key = {self._key_of(row): version_of(row) for row in page.rows}

@@ -278,6 +278,8 @@ class PullEngine:
             async for listing in prefetched(listings):
                 if assume_new:
                     page = writer.classify(listing.rows, assume_new=True)  # no database work
+                    if writer.maps_on_reader:
+                        page.mapped = writer.map_page(page)
                 else:
                     page = await self._db(writer.classify, listing.rows)
                 page.cursor = listing.cursor
