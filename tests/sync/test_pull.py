@@ -149,3 +149,23 @@ async def test_bad_row_goes_to_dead_letters_and_the_rest_syncs(
     assert "control character" in letter["reason"]
     assert "column name" in letter["reason"]
     assert "Соль" in letter["payload"]
+
+
+async def test_a_data_version_run_failing_mid_fetch_leaves_no_request_running(
+    database_url: str, onec_base: EmulatorBase, onec_transport: httpx2.AsyncBaseTransport
+) -> None:
+    """Changed rows of several pages are fetched by one shared request group; when the run
+    fails, none of them may go on in the background (nor report an unretrieved error)."""
+    import asyncio
+
+    contract = demo_contract(database_url, page_size=50)
+    await run_sync(contract, ["products"], transport=onec_transport)
+    onec_base.modify_items(300, seed=4)  # changes spread over every listing page
+    failing = FailingAfter(onec_transport, 4)  # dies once the first fetches are out
+    with pytest.raises(Exception, match=r"network down|unreachable"):
+        await run_sync(contract, ["products"], transport=failing)
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    assert others == []
+    [resumed] = await run_sync(contract, ["products"], transport=onec_transport)
+    assert resumed.counts.updated <= 300
+    assert_equal_to_onec(onec_base, contract, "products")

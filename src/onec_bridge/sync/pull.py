@@ -84,6 +84,8 @@ class PullEngine:
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="onec-bridge-db")
     )
+    #: fetches of changed rows shared by a group of pages, cancelled with a failed stream
+    _group_fetches: set[asyncio.Task[list[Row]]] = field(default_factory=set)
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run database work on the single database thread (SQLite connections stay on it)."""
@@ -257,6 +259,10 @@ class PullEngine:
                 reader.cancel()
                 await asyncio.gather(reader, return_exceptions=True)
             await _cancel_fetches(queue)
+            fetches = list(self._group_fetches)
+            for fetch in fetches:  # a page queued but never run leaves its group's fetch
+                fetch.cancel()
+            await asyncio.gather(*fetches, return_exceptions=True)
 
     async def _read(
         self,
@@ -340,6 +346,8 @@ class PullEngine:
         group.clear()
         keys = [key for page in pages for key in page.to_fetch]
         fetch = asyncio.create_task(self._fetch(plan, keys))
+        self._group_fetches.add(fetch)
+        fetch.add_done_callback(self._group_fetches.discard)
         for page in pages:
             await queue.put(asyncio.create_task(_with_fetched_rows(page, fetch, plan.key_source)))
 
