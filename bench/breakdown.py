@@ -17,8 +17,7 @@ from typing import Any
 import requests
 
 from bench.auth import PASSWORD, USER, auth_header
-from bench.limit import range_url
-from bench.naive import SET
+from bench.limit import page_urls
 from bench.report import Line, Scenario
 from onec_bridge.contract.loader import load_contract
 from onec_bridge.mapping.storage import StorageMapper
@@ -35,23 +34,15 @@ CONTRACT = Path(__file__).with_name("contract.yaml")
 BATCH_ROWS = 10_000
 
 
-def _bodies(odata_url: str, page: int = 1000) -> list[bytes]:
+def _bodies(odata_url: str) -> list[bytes]:
     """Every page of the item set, as the engine asks for them (keyset ranges on Code)."""
     with requests.Session() as session:
         session.headers.update(auth_header())
-        scan = session.get(
-            f"{odata_url}/{SET}?$format=json&$orderby=Code&$select=Code", timeout=120
-        ).json()["value"]
-        codes = [row["Code"] for row in scan]
-        bounds: list[str | None] = [codes[i] for i in range(page - 1, len(codes), page)]
-        if not bounds or bounds[-1] != codes[-1]:
-            bounds.append(None)
-        bodies, low = [], None
-        for high in bounds:
-            answer = session.get(range_url(odata_url, low, high), timeout=120)
+        bodies = []
+        for url in page_urls(odata_url, session):
+            answer = session.get(url, timeout=120)
             answer.raise_for_status()
             bodies.append(answer.content)
-            low = high
     return bodies
 
 

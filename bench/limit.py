@@ -18,7 +18,7 @@ import requests
 from bench.auth import auth_header
 from bench.naive import SET
 
-__all__ = ["FULL_SELECT", "emulator_alone", "range_url", "requests_per_second"]
+__all__ = ["FULL_SELECT", "emulator_alone", "page_urls", "range_url", "requests_per_second"]
 
 FULL_SELECT = (
     "Code,DataVersion,DeletionMark,Description,IsFolder,Parent_Key,Вес,ВидНоменклатуры,"
@@ -57,14 +57,12 @@ def range_url(odata_url: str, low: str | None, high: str | None) -> str:
     return f"{odata_url}/{SET}?{query}"
 
 
-def emulator_alone(odata_url: str, page: int = 1000, in_flight: int = 4) -> tuple[float, int]:
-    """Seconds to be served every page of the item set, and the number of pages."""
-    started = time.perf_counter()
-    scan = (
-        _session()
-        .get(f"{odata_url}/{SET}?$format=json&$orderby=Code&$select=Code", timeout=120)
-        .json()["value"]
-    )
+def page_urls(odata_url: str, session: requests.Session, page: int = 1000) -> list[str]:
+    """The URLs onec-bridge reads the item set by: a ``Code`` scan cut every ``page`` rows
+    into ranges, the last one open-ended."""
+    scan = session.get(
+        f"{odata_url}/{SET}?$format=json&$orderby=Code&$select=Code", timeout=120
+    ).json()["value"]
     codes = [row["Code"] for row in scan]
     bounds: list[str | None] = [codes[index] for index in range(page - 1, len(codes), page)]
     if not bounds or bounds[-1] != codes[-1]:
@@ -73,6 +71,13 @@ def emulator_alone(odata_url: str, page: int = 1000, in_flight: int = 4) -> tupl
     for high in bounds:
         urls.append(range_url(odata_url, low, high))
         low = high
+    return urls
+
+
+def emulator_alone(odata_url: str, page: int = 1000, in_flight: int = 4) -> tuple[float, int]:
+    """Seconds to be served every page of the item set, and the number of pages."""
+    started = time.perf_counter()
+    urls = page_urls(odata_url, _session(), page)
     with ThreadPoolExecutor(in_flight) as pool:
         list(pool.map(_get, urls))
     return time.perf_counter() - started, len(urls) + 1

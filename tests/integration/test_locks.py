@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from onec_bridge.contract.loader import load_contract
+from onec_bridge.contract.model import Contract
 from onec_bridge.emulator import (
     DEFAULT_PASSWORD,
     DEFAULT_USER,
@@ -28,6 +29,17 @@ from onec_bridge.store.locks import AdvisoryLock, EntityLocked, RowLock, entity_
 from onec_bridge.sync.runner import run_sync
 
 DEMO_CONTRACT = Path(__file__).resolve().parents[2] / "examples" / "demo" / "contract.yaml"
+
+
+def _emulator_contract(database_url: str) -> Contract:
+    """The demo contract against an in-process emulator with its default user."""
+    environ = {
+        "ONEC_URL": "http://emulator/demo",
+        "ONEC_USER": DEFAULT_USER,
+        "ONEC_PASSWORD": DEFAULT_PASSWORD,
+        "DATABASE_URL": database_url,
+    }
+    return load_contract(DEMO_CONTRACT, environ=environ)
 
 
 def _database(url: str) -> Database:
@@ -157,13 +169,7 @@ async def test_sync_of_a_locked_entity_fails_fast(database_url: str) -> None:
     base = EmulatorBase.open(None)
     generate_demo_base(base, items=50, seed=1)
     app = create_app(base, EmulatorSettings(base_name="demo"))
-    environ = {
-        "ONEC_URL": "http://emulator/demo",
-        "ONEC_USER": DEFAULT_USER,
-        "ONEC_PASSWORD": DEFAULT_PASSWORD,
-        "DATABASE_URL": database_url,
-    }
-    contract = load_contract(DEMO_CONTRACT, environ=environ)
+    contract = _emulator_contract(database_url)
     db = _database(database_url)
     transport = httpx2.ASGITransport(app=app)
     with entity_lock(db.engine, db.state, "products", "the-other-run"):
@@ -192,13 +198,7 @@ async def test_a_run_whose_lock_was_taken_over_commits_nothing_more(
     app = create_app(
         base, EmulatorSettings(base_name="demo", users={DEFAULT_USER: DEFAULT_PASSWORD})
     )
-    environ = {
-        "ONEC_URL": "http://emulator/demo",
-        "ONEC_USER": DEFAULT_USER,
-        "ONEC_PASSWORD": DEFAULT_PASSWORD,
-        "DATABASE_URL": database_url,
-    }
-    contract = load_contract(DEMO_CONTRACT, environ=environ)
+    contract = _emulator_contract(database_url)
     contract.onec.page_size = 100
     outsider = sa.create_engine(database_url)
     committed: list[int] = []
