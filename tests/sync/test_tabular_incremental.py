@@ -223,3 +223,25 @@ def test_data_version_on_a_tabular_section_needs_the_owner_and_line_key() -> Non
         EntityPlan.build("lines", entity, sa.Table("lines", sa.MetaData()), 100)
     full = entity.model_copy(update={"incremental": IncrementalStrategy.FULL})
     assert EntityPlan.build("lines", full, sa.Table("lines", sa.MetaData()), 100)
+
+
+async def test_sections_that_are_all_empty_still_sync_incrementally(
+    database_url: str, onec_base: EmulatorBase, trade_transport: httpx2.AsyncBaseTransport
+) -> None:
+    """No line is stored, but the owners are: the second run lists owners and reads nothing."""
+    for owner in _owners(onec_base):
+        onec_base.write_section(SALES, owner, SECTION, [])
+    contract = _contract(database_url)
+    [first] = await run_sync(contract, transport=trade_transport)
+    assert first.mode == "full" and first.counts.inserted == 0
+    recording = Recording(trade_transport)
+
+    [second] = await run_sync(contract, transport=recording)
+
+    assert second.mode == "data_version"
+    assert recording.section_fetches() == []
+    owner = str(onec_base.query(f'SELECT "Ref_Key" FROM "{SALES}" LIMIT 1')[0][0])
+    onec_base.write_section(SALES, owner, SECTION, [{"Количество": 2}])
+    [third] = await run_sync(contract, transport=trade_transport)
+    assert third.mode == "data_version" and third.counts.inserted == 1
+    await _assert_equal(trade_transport, contract)

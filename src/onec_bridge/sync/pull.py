@@ -100,7 +100,10 @@ class PullEngine:
         writer.lock_owner = self.correlation_id if self.confirm_lock else None
         history = await self._db(writer.has_history)
         first_load = full or not history
-        if plan.uses_owner_versions and not first_load:  # a full load records the owners
+        if plan.uses_owner_versions and not full:
+            # a section is incremental once a full load recorded its owners, even when no
+            # line is stored (every section empty); lines stored without owners (synced
+            # `full` before) need that full load first
             first_load = not await self._db(writer.owners_known)
         opened = await self._db(
             writer.open_run, _mode_for(plan, first_load), self.correlation_id, not history
