@@ -3,8 +3,10 @@
 The emulator serves a real socket in this process; each sync is a subprocess of the
 real CLI. A kill is triggered either after a random delay or once the products run
 has committed a random number of rows, so kills land in start-up, mid-listing and
-near the end. 1C changes (edits, inserts, deletion marks, physical deletes) happen
-between attempts, also while a killed run waits to be resumed.
+near the end. 1C changes (edits, inserts, deletion marks, physical deletes, sales
+documents written again with lines edited, removed and added) happen between attempts,
+also while a killed run waits to be resumed. The contract is the demo's plus the sales
+documents' lines, synced incrementally by their owners' DataVersion.
 """
 
 from __future__ import annotations
@@ -29,6 +31,24 @@ from onec_bridge.store.destination import destination_table
 
 DEMO_CONTRACT = Path(__file__).resolve().parents[2] / "examples" / "demo" / "contract.yaml"
 USER, PASSWORD = "Администратор", "demo"
+SALES, SECTION = "Document_РеализацияТоваровУслуг", "Товары"
+#: the demo contract's entities plus the sales documents' lines, synced by their owners'
+#: DataVersion: the incremental path of tabular sections under kill -9 too
+LINES_ENTITY = f"""
+  sale_lines:
+    source: {{odata: {SALES}_{SECTION}}}
+    master: onec
+    direction: onec_to_app
+    incremental: data_version
+    table: sale_lines
+    key: [owner_id, line_number]
+    deletes: hard
+    fields:
+      owner_id: Ref_Key
+      line_number: {{from: LineNumber, type: integer}}
+      product_id: Номенклатура_Key
+      quantity: {{from: Количество, type: "decimal(15,3)"}}
+"""
 EXIT_LOCKED = 5
 KILL_AT_COMMIT = "ONEC_BRIDGE_TEST_KILL_AT_COMMIT"
 # The CLI, optionally SIGKILLing itself just before the Nth commit of the engine's
@@ -71,6 +91,7 @@ class CrashHarness:
     def __post_init__(self) -> None:
         text = DEMO_CONTRACT.read_text(encoding="utf-8")
         text = text.replace("page_size: 1000", f"page_size: {self.page_size}")
+        text = text.rstrip("\n") + "\n" + LINES_ENTITY
         self.contract_path = self.work / "contract.yaml"
         self.contract_path.write_text(text, encoding="utf-8")
         self.contract = load_contract(self.contract_path, environ=self._environ())
@@ -172,10 +193,28 @@ class CrashHarness:
         for ref in gone:
             base.delete_object(ITEMS_SET, ref)
         self.deleted.update(gone)
+        rewritten = self._rewrite_sections(rng.randint(1, 3))
         self.log.append(
             f"1C: {len(edited)} edited, {len(inserted)} new, {len(marked)} marks, "
-            f"{len(gone)} deleted"
+            f"{len(gone)} deleted, {rewritten} sections rewritten"
         )
+
+    def _rewrite_sections(self, count: int) -> int:
+        """Write ``count`` sales documents again with a line edited, removed and/or added,
+        as 1C writes a document: the whole section, renumbered, a new DataVersion."""
+        rng, base = self.rng, self.base
+        documents = self._refs(SALES)
+        chosen = rng.sample(documents, min(count, len(documents)))
+        for ref in chosen:
+            lines = base.section_lines(SALES, ref, SECTION)
+            if lines and rng.random() < 0.5:
+                lines.pop(rng.randrange(len(lines)))
+            if lines:
+                lines[0] = {**lines[0], "Количество": float(rng.randint(1, 50))}
+            if not lines or rng.random() < 0.5:
+                lines.append({**(lines[-1] if lines else {}), "Количество": 1.0})
+            base.write_section(SALES, ref, SECTION, lines)
+        return len(chosen)
 
     def _refs(self, set_name: str) -> list[str]:
         return sorted(row[0] for row in self.base.query(f'SELECT "Ref_Key" FROM "{set_name}"'))
@@ -185,6 +224,7 @@ class CrashHarness:
     def assert_equal_to_1c(self) -> None:
         for entity, set_name in (("units", UNITS_SET), ("products", ITEMS_SET)):
             self._assert_table(entity, set_name)
+        self._assert_lines("sale_lines")
         with self.engine.connect() as conn:
             for table in ("onec_bridge_checkpoints", "onec_bridge_locks"):
                 left = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
@@ -213,6 +253,39 @@ class CrashHarness:
         undeleted = [key for key in extra if not stored[key]["is_deleted"]]
         assert not undeleted, f"{entity}: deleted in 1C but not marked: {undeleted[:3]}"
         assert recorded == len(expected), f"{entity}: {recorded} row versions, {len(expected)} rows"
+
+    def _assert_lines(self, entity: str) -> None:
+        """The lines table holds every line of every sales document, as 1C has it now."""
+        spec = self.contract.entities[entity]
+        product = converter_for(spec.fields["product_id"].resolved_type)
+        quantity = converter_for(spec.fields["quantity"].resolved_type)
+        expected = {
+            (owner, number): (product(line.get("Номенклатура_Key")), quantity(line["Количество"]))
+            for owner in self._refs(SALES)
+            for number, line in enumerate(self.base.section_lines(SALES, owner, SECTION), 1)
+        }
+        table = destination_table(sa.MetaData(), entity, spec)
+        versions = self.contract.database.state_prefix + "row_versions"
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(table)).mappings().all()
+            recorded = conn.execute(
+                sa.text(f"SELECT count(*) FROM {versions} WHERE entity = :e"), {"e": entity}
+            ).scalar()
+        stored = {
+            (str(row["owner_id"]), row["line_number"]): (
+                None if row["product_id"] is None else str(row["product_id"]),
+                row["quantity"],
+            )
+            for row in rows
+        }
+        assert len(stored) == len(rows), f"{entity}: duplicated keys"
+        missing = sorted(set(expected) - set(stored))
+        assert not missing, f"{entity}: {len(missing)} lines missing, e.g. {missing[:3]}"
+        extra = sorted(set(stored) - set(expected))
+        assert not extra, f"{entity}: {len(extra)} lines 1C no longer has, e.g. {extra[:3]}"
+        stale = [key for key in expected if stored[key] != expected[key]]
+        assert not stale, f"{entity}: stale {stale[0]}: {stored[stale[0]]} != {expected[stale[0]]}"
+        assert recorded == len(expected), f"{entity}: {recorded} row versions, {len(expected)}"
 
     def _expected(self, set_name: str, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
         converters = {column: converter_for(spec.resolved_type) for column, spec in fields.items()}
