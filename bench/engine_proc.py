@@ -51,7 +51,7 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
     }
     contract = load_contract(CONTRACT, environ=environ)
-    preload_dependencies()  # interpreter start-up, as `onec-bridge sync` does before its runs
+    preload_dependencies(contract.database.url)  # start-up, as `onec-bridge sync` does
     started = time.perf_counter()
     if args.profile:
         import cProfile

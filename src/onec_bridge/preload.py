@@ -13,19 +13,20 @@ import importlib
 
 __all__ = ["preload_dependencies"]
 
-_MODULES = (
-    "httpcore2",
-    "anyio._backends._asyncio",  # private, but where anyio.get_async_backend() looks
-    "sqlalchemy.dialects.sqlite.pysqlite",
-    "sqlalchemy.dialects.postgresql.psycopg",
-    "psycopg",  # onec-bridge[postgres]: absent otherwise, and skipped
-)
+_CLIENT = ("httpcore2", "anyio._backends._asyncio")  # private, where anyio looks
+_DIALECTS = {
+    "sqlite": ("sqlalchemy.dialects.sqlite.pysqlite",),
+    # psycopg comes with onec-bridge[postgres]: absent otherwise, and skipped
+    "postgresql": ("sqlalchemy.dialects.postgresql.psycopg", "psycopg"),
+}
 
 
-def preload_dependencies() -> list[str]:
-    """Import the lazily loaded dependencies that are installed; returns those imported."""
+def preload_dependencies(database_url: str = "sqlite://") -> list[str]:
+    """Import the lazily loaded dependencies that are installed, with the dialect of
+    ``database_url`` only; returns those imported."""
+    backend = database_url.split(":", 1)[0].split("+", 1)[0]
     loaded = []
-    for name in _MODULES:
+    for name in (*_CLIENT, *_DIALECTS.get(backend, ())):
         try:
             importlib.import_module(name)
         except ImportError:

@@ -70,7 +70,7 @@ def sync(
     configure_logging()
     with friendly_errors(console):
         loaded = load_contract(contract)
-        preload_dependencies()  # start-up, not the first run's duration
+        preload_dependencies(loaded.database.url)  # start-up, not inside the first run
         names = None if all_entities or not entities else entities
         correlation_id = new_correlation_id()
         with progress_bars(console) as progress:

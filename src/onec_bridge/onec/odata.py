@@ -92,15 +92,21 @@ def _as_key(key: KeyValue | str) -> KeyValue:
     return Guid(key) if isinstance(key, str) else key
 
 
-def _decode_document(response: httpx2.Response) -> Any:
+def _decode_document(
+    response: httpx2.Response,
+    decode: Callable[[bytes], Any] = decode_json,
+    problem: str = "the JSON body could not be decoded",
+) -> Any:
+    """``decode`` of the body; an HTML page becomes the error it shows, a body ``decode``
+    refuses a protocol error saying ``problem``."""
     url = str(response.request.url)
     body = response.content
     if looks_like_html(body, response.headers.get("content-type")):
         raise error_from_response(response.status_code, response.headers, body, url)
     try:
-        return decode_json(body)
+        return decode(body)
     except msgspec.DecodeError:
-        raise protocol_error_for_body(body, url, "the JSON body could not be decoded") from None
+        raise protocol_error_for_body(body, url, problem) from None
 
 
 def _decode_rows(response: httpx2.Response) -> list[Row]:
@@ -116,17 +122,8 @@ def _wire_rows_decoder(row_type: type[WireRow]) -> Callable[[httpx2.Response], l
     decoder = page_decoder(row_type)
 
     def decode(response: httpx2.Response) -> list[Row]:
-        body = response.content
-        if looks_like_html(body, response.headers.get("content-type")):
-            url = str(response.request.url)
-            raise error_from_response(response.status_code, response.headers, body, url)
-        try:
-            rows: list[Row] = decoder.decode(body).value
-        except msgspec.DecodeError:
-            url = str(response.request.url)
-            raise protocol_error_for_body(
-                body, url, "no 'value' array of rows in the answer"
-            ) from None
+        page = _decode_document(response, decoder.decode, "no 'value' array of rows in the answer")
+        rows: list[Row] = page.value
         return rows
 
     return decode
