@@ -309,19 +309,13 @@ class RowLock(EntityLock):
         self._beater.start()
 
     def _beat(self) -> None:
-        table = self.table
         while not self._stop.wait(self.heartbeat_every):
             try:
                 with self.engine.begin() as conn:
-                    updated = conn.execute(
-                        table.update()
-                        .where(table.c.entity == self.entity, table.c.owner == self.owner)
-                        .values(heartbeat_at=datetime.now(UTC))
-                    ).rowcount
+                    confirm_lock(conn, self.table, self.entity, self.owner)
             except sa.exc.OperationalError as exc:
                 log.warning("lock.heartbeat_failed", entity=self.entity, error=str(exc))
-                continue
-            if updated != 1:
+            except LockLost:  # the run's next write stops it (confirm_lock there too)
                 log.error("lock.lost", entity=self.entity, owner=self.owner)
                 return
 

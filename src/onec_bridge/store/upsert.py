@@ -73,7 +73,6 @@ class BulkUpsert:
         self.dialect = dialect
         self.columns: tuple[str, ...] = tuple(column.name for column in table.columns)
         key = [column.name for column in table.primary_key.columns]
-        self.key_index = self.columns.index(key[0])
         updates = (
             list(update_columns)
             if update_columns is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
@@ -156,8 +157,9 @@ class EntityPlan:
             converter_for(self.entity.fields[column].resolved_type) for column in self.entity.key
         )
 
+    @functools.cached_property
     def key_reader(self) -> Any:
-        """``row -> row key`` (text), compiled once: it runs for every listed row."""
+        """``row -> row key`` (text), built once per plan: it runs for every listed row."""
         sources, converters = self.key_sources, self.key_converters
         if len(sources) == 1:
             source, convert = sources[0], converters[0]
@@ -177,11 +179,11 @@ class EntityPlan:
                 text = "\n".join(values)
                 if _GUID_LINES.fullmatch(text) and EMPTY_GUID not in text:
                     return values
-        return list(map(self.key_reader(), rows))
+        return list(map(self.key_reader, rows))
 
     def row_key(self, row: dict[str, Any]) -> str:
-        reader = self.key_reader()
-        return str(reader(row))
+        key: str = self.key_reader(row)
+        return key
 
     def key_values(self, key: str) -> tuple[Any, ...]:
         """Column values of a row key made by :func:`key_text` (inverse, via the converters)."""

@@ -82,7 +82,7 @@ class OwnerState:
         name = plan.name + OWNERS_SUFFIX
         self.versions = RunState(tables, name)
         self.listed = ListedKeys(tables, name)
-        self._key_of = plan.key_reader()
+        self._key_of = plan.key_reader
 
     def known(self, conn: Connection) -> bool:
         return self.versions.has_versions(conn)
@@ -110,16 +110,18 @@ class OwnerState:
     def write(self, conn: Connection, run_id: int, batches: Iterable[OwnerBatch]) -> list[str]:
         """Record the batches' owner versions and listed digests; returns the candidate
         keys of removed lines (in the transaction of the batches' lines)."""
-        versions: list[tuple[str, str | None, bool]] = []
+        versions: dict[str, str] = {}  # an owner listed twice keeps its last version
         digests: list[bytes] = []
         candidates: list[str] = []
         for batch in batches:
-            versions.extend((owner, version, False) for owner, version in batch.versions)
+            versions.update(batch.versions)
             digests.append(batch.listed_digests)
             digests.append(digest_keys(owner for owner, _ in batch.versions))
             candidates.extend(batch.removed_candidates)
         if versions:
-            self.versions.record_versions(conn, versions)
+            self.versions.record_versions(
+                conn, [(owner, versions[owner], False) for owner in sorted(versions)]
+            )
         self.listed.record(conn, run_id, b"".join(digests))
         return candidates
 

@@ -1,7 +1,7 @@
 """Database side of a pull: classify listed rows, write a page with its checkpoint, find deletes.
 
 Runs on the engine's single database thread; every method opens its own
-transaction, and ``write_page`` commits rows, row versions, dead letters and
+transaction, and ``write_pages`` commits rows, row versions, dead letters and
 the checkpoint together.
 """
 
@@ -81,7 +81,7 @@ class PageWriter:
         self._key_index = key_indexes[0] if len(key_indexes) == 1 else None
         flag = plan.entity.deletion_flag
         self._flag_index = columns.index(flag) if flag in columns else None
-        self._key_of = plan.key_reader()  # compiled once: this runs for every row
+        self._key_of = plan.key_reader
         # rows mapped straight to stored values, unless a key would print differently
         self._storage = StorageMapper(plan.mapper, plan.table, self.engine.dialect)
         self._bound = self._storage.keys_as_text(plan.entity.key)
@@ -123,7 +123,7 @@ class PageWriter:
         """Split a listing page by the stored versions. ``assume_new`` (a first load that is
         not a resume: the entity has no stored versions) skips the lookup."""
         plan = self.plan
-        page = SourcePage(listed=len(listing), cursor=plan.next_cursor(listing))
+        page = SourcePage(listed=len(listing), cursor=None)  # the caller sets the listing's
         if assume_new:  # a first load: no deletes to find, so no listed keys either
             page.all_new = True
             page.rows = listing
@@ -136,9 +136,7 @@ class PageWriter:
         if self.rewrite_all:
             changed: list[int] = list(range(len(keys)))
         else:  # one pass over the page: most rows are unchanged (a stored None never equals)
-            versions: list[Any] = [row.get(DATA_VERSION) for row in listing]
-            if not set(map(type, versions)) <= {str} or "" in versions:
-                versions = [version_of(row) for row in listing]
+            versions = _versions(listing)
             known, absent = stored.get, object()  # a key not stored equals no version
             changed = [
                 index
@@ -156,9 +154,6 @@ class PageWriter:
             page.to_fetch.append(row[key_source])
         page.unchanged = len(keys) - len(changed)
         return page
-
-    def write_page(self, run_id: int, page: SourcePage, so_far: RunCounts) -> RunCounts:
-        return self.write_pages(run_id, [page], so_far)
 
     def write_pages(self, run_id: int, pages: list[SourcePage], so_far: RunCounts) -> RunCounts:
         """Rows, row versions, dead letters and the last page's checkpoint: one transaction."""
@@ -274,13 +269,9 @@ class PageWriter:
     def delete_keys(self, keys: list[str]) -> RunCounts:
         """Apply the delete rule to ``keys`` 1C reported deleted (exchange-plan packets);
         keys the app never had are ignored, so a packet applied twice changes nothing."""
-        with self.engine.connect() as conn:
-            known = sorted(self.state.stored_versions(conn, keys))
         with self.engine.begin() as conn:
             self._confirm_lock(conn)
-            self._apply_delete_rule(conn, known)
-            self.state.forget(conn, known)
-        return RunCounts(deleted=len(known))
+            return RunCounts(deleted=self._delete_stored(conn, keys))
 
     def _confirm_lock(self, conn: Connection) -> None:
         if self.lock_owner is not None:

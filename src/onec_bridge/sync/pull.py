@@ -166,7 +166,7 @@ class PullEngine:
                 assert node is not None
                 await exchange.select_changes(self.client, node)  # number what is pending
             listings = await self._listings(plan, writer, mode, opened.cursor)
-            total = await self._total(plan, mode, listings[1])
+            total = await self._total(plan, listings[1])
             await self._stream(plan, writer, run_id, listings[0], mode, counts, total, assume_new)
         # the deletes, their digests dropped and the success record: one transaction
         counts.add(await self._db(writer.succeed, run_id, counts, writer.track_listing))
@@ -221,7 +221,7 @@ class PullEngine:
                 return with_cursors(plan, pages, field_name), window
         return full_listing(self.client, plan, cursor, in_flight), plan.entity.filter
 
-    async def _total(self, plan: EntityPlan, mode: str, filter: str | None) -> int | None:
+    async def _total(self, plan: EntityPlan, filter: str | None) -> int | None:
         if plan.source.kind not in _COUNTABLE:
             return None
         return await self.client.odata.count(plan.entity_set, filter=filter)

@@ -137,18 +137,14 @@ class RunState:
         likely_new: bool = False,
     ) -> None:
         """Upsert ``(key, version, deleted)`` of the entity, one statement (``likely_new``:
-        see ``BulkUpsert.execute``)."""
+        see ``BulkUpsert.execute``). One entry per key, best in key order (the index is
+        hit sequentially): the callers' batches already are."""
         upsert = bulk_upsert(self.tables.row_versions, conn.dialect)
         assert upsert.columns == _VERSION_COLUMNS, upsert.columns
         entity = self.entity
-        # one row per key (the last wins), in key order: the index is hit sequentially
-        latest = {key: (version, deleted) for key, version, deleted in versions}
         # bound by hand: Boolean is 0/1 on SQLite, as its bind processor makes it
         flag: Any = int if conn.dialect.name == "sqlite" else bool
-        rows = [
-            (entity, key, version, flag(deleted))
-            for key, (version, deleted) in sorted(latest.items())
-        ]
+        rows = [(entity, key, version, flag(deleted)) for key, version, deleted in versions]
         upsert.execute(conn, rows, bound=True, likely_new=likely_new)
 
     def forget(self, conn: Connection, keys: Sequence[str]) -> None:
