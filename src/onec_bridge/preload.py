@@ -11,25 +11,28 @@ from __future__ import annotations
 
 import importlib
 
+import sqlalchemy as sa
+from sqlalchemy.exc import ArgumentError
+
 __all__ = ["preload_dependencies"]
 
 _CLIENT = ("httpcore2", "anyio._backends._asyncio")  # private, where anyio looks
-_DIALECTS = {
-    "sqlite": ("sqlalchemy.dialects.sqlite.pysqlite",),
-    # psycopg comes with onec-bridge[postgres]: absent otherwise, and skipped
-    "postgresql": ("sqlalchemy.dialects.postgresql.psycopg", "psycopg"),
-}
 
 
 def preload_dependencies(database_url: str = "sqlite://") -> list[str]:
-    """Import the lazily loaded dependencies that are installed, with the dialect of
-    ``database_url`` only; returns those imported."""
-    backend = database_url.split(":", 1)[0].split("+", 1)[0]
+    """Import the lazily loaded dependencies that are installed, and the dialect and
+    driver SQLAlchemy resolves ``database_url`` to; returns the modules imported."""
     loaded = []
-    for name in (*_CLIENT, *_DIALECTS.get(backend, ())):
+    for name in _CLIENT:
         try:
             importlib.import_module(name)
         except ImportError:
             continue
         loaded.append(name)
+    try:
+        dialect = sa.engine.make_url(database_url).get_dialect()
+        dialect.import_dbapi()
+    except (ArgumentError, ImportError):  # reported by the run itself, with its advice
+        return loaded
+    loaded.append(dialect.__module__)
     return loaded

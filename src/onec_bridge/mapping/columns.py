@@ -23,7 +23,7 @@ from typing import Any
 from onec_bridge.contract.column_type import parse_column_type
 from onec_bridge.mapping.onec_values import EMPTY_GUID
 
-__all__ = ["ColumnFast", "fast_column"]
+__all__ = ["ColumnFast", "canonical_guids", "fast_column"]
 
 #: ``values -> storage values``, or None: "use the reference, value by value"
 ColumnFast = Callable[[list[Any]], list[Any] | None]
@@ -48,7 +48,7 @@ def fast_column(column_type: str, dialect: str) -> ColumnFast | None:
     sqlite = dialect == "sqlite"
     fast: ColumnFast | None = None
     if base == "uuid":
-        fast = _uuid
+        fast = canonical_guids
     elif base in ("string", "text"):
         fast = _string(parsed.length)
     elif base in ("integer", "bigint"):
@@ -94,7 +94,9 @@ def _lines(values: list[Any]) -> str | None:
     return joined
 
 
-def _uuid(values: list[Any]) -> list[Any] | None:
+def canonical_guids(values: list[Any]) -> list[Any] | None:
+    """GUIDs 1C sent in canonical form stored as they are (``values`` itself when none is
+    the empty reference, which becomes None), or None: the reference decides."""
     joined = _lines(values)
     if joined is None:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +46,7 @@ class RowMapper:
         self.source_fields = sorted({spec.source for spec in entity.fields.values()})
         #: destination column names, in the order of the tuples ``map_tuples`` makes
         self.columns: tuple[str, ...] = tuple(column for column, _, _ in self._plan)
-        self._to_tuple = _compile_tuple_mapper(self._plan)
+        self._to_tuple = compile_tuple_mapper(self.sources, self.converters, "row mapper")
 
     def map_tuples(
         self, rows: Iterable[dict[str, Any]]
@@ -89,16 +89,16 @@ class RowMapper:
         return str(error)
 
 
-def _compile_tuple_mapper(
-    plan: list[tuple[str, str, Converter]],
+def compile_tuple_mapper(
+    sources: Sequence[str], functions: Sequence[Converter], label: str
 ) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """One generated function per entity: ``row -> (convert_0(row.get(src_0)), …)``.
+    """One generated function per entity: ``row -> (function_0(row.get(src_0)), …)``.
 
-    Only the converters and the source names (as ``repr`` literals) enter the
+    Only the functions and the source names (as ``repr`` literals) enter the
     generated code, so a field name cannot inject anything."""
-    namespace: dict[str, Any] = {f"c{index}": convert for index, (_, _, convert) in enumerate(plan)}
-    items = "".join(f"c{index}(get({source!r}))," for index, (_, source, _) in enumerate(plan))
+    namespace: dict[str, Any] = {f"c{index}": function for index, function in enumerate(functions)}
+    items = "".join(f"c{index}(get({source!r}))," for index, source in enumerate(sources))
     code = f"def to_tuple(row):\n    get = row.get\n    return ({items})\n"
-    exec(compile(code, "<onec_bridge row mapper>", "exec"), namespace)
+    exec(compile(code, f"<onec_bridge {label}>", "exec"), namespace)
     to_tuple: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["to_tuple"]
     return to_tuple

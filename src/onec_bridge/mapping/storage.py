@@ -21,7 +21,7 @@ from sqlalchemy.engine import Dialect
 
 from onec_bridge.mapping.columns import ColumnFast, fast_column
 from onec_bridge.mapping.converters import Converter
-from onec_bridge.mapping.row_mapper import RejectedRow, RowMapper
+from onec_bridge.mapping.row_mapper import RejectedRow, RowMapper, compile_tuple_mapper
 from onec_bridge.mapping.wire_rows import WireRow
 
 __all__ = ["STORED_AS_TEXT", "StorageMapper", "StoredPage"]
@@ -53,7 +53,7 @@ class StorageMapper:
             fast_column(column_type, dialect.name) for column_type in mapper.column_types
         ]
         self._getter = itemgetter(*self._sources) if len(self._sources) > 1 else None
-        self._to_tuple = _compile_row(self._sources, self._stores)
+        self._to_tuple = compile_tuple_mapper(self._sources, self._stores, "storage mapper")
         self._slot_getters_by_type: dict[type[WireRow], list[attrgetter[Any]] | None] = {}
 
     def keys_as_text(self, key_columns: Sequence[str]) -> bool:
@@ -125,15 +125,3 @@ def _stored(convert: Converter, process: Callable[[Any], Any] | None) -> Convert
         return None if converted is None else process(converted)
 
     return store
-
-
-def _compile_row(
-    sources: Sequence[str], stores: Sequence[Converter]
-) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """``row -> (store_0(row.get(src_0)), …)``; only ``repr`` literals enter the code."""
-    namespace: dict[str, Any] = {f"s{index}": store for index, store in enumerate(stores)}
-    items = "".join(f"s{index}(get({source!r}))," for index, source in enumerate(sources))
-    code = f"def to_tuple(row):\n    get = row.get\n    return ({items})\n"
-    exec(compile(code, "<onec_bridge storage mapper>", "exec"), namespace)
-    to_tuple: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["to_tuple"]
-    return to_tuple

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,8 +13,9 @@ import orjson
 import sqlalchemy as sa
 
 from onec_bridge.contract.model import Entity, IncrementalStrategy
+from onec_bridge.mapping.columns import canonical_guids
 from onec_bridge.mapping.converters import Converter, converter_for
-from onec_bridge.mapping.onec_values import EMPTY_GUID, parse_onec_datetime
+from onec_bridge.mapping.onec_values import parse_onec_datetime
 from onec_bridge.mapping.row_mapper import RowMapper
 from onec_bridge.mapping.wire_rows import WireRow, column_reader
 from onec_bridge.onec.literals import encode_literal
@@ -24,8 +24,6 @@ from onec_bridge.sync.source_kinds import SourceKind, SourceSpec, parse_source
 __all__ = ["EntityPlan", "key_text", "version_of"]
 
 DATA_VERSION = "DataVersion"
-_GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_GUID_LINES = re.compile(f"{_GUID}(?:\n{_GUID})*")
 DATE_KEYSETS = ("Date", "Period")
 UNIQUE_KEYSETS = ("Code",)
 
@@ -175,10 +173,8 @@ class EntityPlan:
         if column is not None and self.entity.fields[column].resolved_type == "uuid":
             source = self.key_sources[0]
             values = list(map(column_reader(rows, source), rows))
-            if set(map(type, values)) <= {str}:
-                text = "\n".join(values)
-                if _GUID_LINES.fullmatch(text) and EMPTY_GUID not in text:
-                    return values
+            if canonical_guids(values) is values:  # canonical, none the empty reference
+                return values
         return list(map(self.key_reader, rows))
 
     def row_key(self, row: dict[str, Any]) -> str:
