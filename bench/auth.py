@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+from onec_bridge.onec.auth import basic_auth_header
 
 __all__ = ["PASSWORD", "USER", "auth_header"]
 
@@ -12,5 +12,4 @@ PASSWORD = "demo"
 
 def auth_header() -> dict[str, str]:
     """requests would encode a ``str`` user name as latin-1 and fail on Cyrillic."""
-    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+    return {"Authorization": basic_auth_header(USER, PASSWORD)}

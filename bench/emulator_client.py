@@ -6,11 +6,7 @@ import subprocess
 import sys
 from types import TracebackType
 
-from bench.auth import PASSWORD, USER
-
-__all__ = ["PASSWORD", "USER", "Emulator"]
-
-ITEMS_SET = "Catalog_Номенклатура"
+__all__ = ["Emulator"]
 
 
 class Emulator:
@@ -23,15 +19,10 @@ class Emulator:
             text=True,
         )
         self.url = self._answer("READY").split()[1]
-        self.latency = 0.0
 
     @property
     def odata(self) -> str:
         return f"{self.url}/odata/standard.odata"
-
-    @property
-    def pid(self) -> int:
-        return self._proc.pid
 
     def _answer(self, prefix: str) -> str:
         assert self._proc.stdout is not None
@@ -49,7 +40,6 @@ class Emulator:
     def set_latency(self, seconds: float) -> None:
         """Per-request cost of every collection answer (no per-row or per-skip cost)."""
         self._command(f"cost {seconds} 0 0")
-        self.latency = seconds
 
     def modify(self, count: int, seed: int = 11) -> int:
         """Change ``count`` items (the same ones, to the same values, for the same seed)."""

@@ -32,10 +32,6 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _times(peer: float, ours: float) -> str:
-    return ratio_text(peer, ours)
-
-
 def _engine_line(run: EngineRun, target: str, n: int, extra: str = "") -> Line:
     rss = f"peak RSS {run.peak_rss_mb:.0f} MB"
     return Line(
@@ -90,7 +86,7 @@ def client_scenarios(emulator: Emulator, rows: int) -> Scenario:
                 tag,
                 got,
                 ours_s,
-                _times(plain_s, ours_s),
+                ratio_text(plain_s, ours_s),
                 extra=f"{pages / ours_s:.1f} pages/s",
             )
         )
@@ -142,14 +138,14 @@ def full_sync(
         _say(f"full sync {label}: naive loop")
         naive_s, naive_rows = naive_sync(emulator.odata, targets.url(kind, f"naive_{label}"))
         scenario.lines.append(Line("(a) naive loop", kind, naive_rows, naive_s,
-                                   _times(naive_s, ours.seconds)))  # fmt: skip
+                                   ratio_text(naive_s, ours.seconds)))  # fmt: skip
         if with_dlt:
             _say(f"full sync {label}: dlt")
 
             def run_dlt(kind: str = kind, label: str = label, ours_s: float = ours.seconds) -> None:
                 dlt_s, dlt_rows = dlt_sync(emulator.odata, targets.url(kind, f"dlt_{label}"), label)
                 scenario.lines.append(Line("(b) dlt rest_api, merge", kind, dlt_rows, dlt_s,
-                                           _times(dlt_s, ours_s)))  # fmt: skip
+                                           ratio_text(dlt_s, ours_s)))  # fmt: skip
 
             _guard(scenario, f"dlt into {kind}", run_dlt)
         ratio = f"onec-bridge takes {ours.seconds / limit_s:.2f}x the limit"

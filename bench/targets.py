@@ -37,9 +37,6 @@ class Targets:
         self._schemas.append(schema)
         return f"{self.pg_url}?options={quote(f'-csearch_path={schema}')}"
 
-    def sqlite_path(self, url: str) -> str:
-        return url.removeprefix("sqlite:///")
-
     def drop_all(self) -> None:
         if not self._schemas:
             return

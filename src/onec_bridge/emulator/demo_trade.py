@@ -33,8 +33,8 @@ from onec_bridge.emulator.model import EdmType
 from onec_bridge.emulator.posting import stock_records
 from onec_bridge.emulator.register_builders import CONSTANT_KEY
 from onec_bridge.emulator.storage import BaseStorage
-from onec_bridge.emulator.values import UNDEFINED_TYPE, new_uuid1
-from onec_bridge.mapping.onec_values import EDM_NAMESPACE, EMPTY_GUID
+from onec_bridge.emulator.values import new_uuid1
+from onec_bridge.mapping.onec_values import EDM_NAMESPACE, EMPTY_GUID, UNDEFINED_TYPE
 
 __all__ = ["POINTS_PERCENT", "generate_trade_data"]
 

@@ -163,9 +163,7 @@ def _packet(ctx: RequestContext, changes: list[tuple[Any, ...]]) -> bytes:
         if entity_set is None:
             continue
         shape = ctx.base.shape(set_name)
-        rows = found.get((set_name, ref_key))
-        if rows is None:  # not in the batch: deleted, or a key the batch lookup cannot match
-            rows = _rows_of(ctx.base, entity_set, ref_key)
+        rows = found.get((set_name, ref_key), [])  # none: deleted since it was registered
         for row in rows:
             links = shape.navigation_links(row)
             entries.append(AtomEntry(set_name, shape.key_text(row), links, shape.to_wire(row)))
@@ -177,11 +175,6 @@ def _packet(ctx: RequestContext, changes: list[tuple[Any, ...]]) -> bytes:
         for ref in deleted
     )
     return atom_feed(ctx.root_url, entries, tail=tombstones)
-
-
-def _rows_of(base: BaseStorage, entity_set: EntitySet, ref_key: str) -> list[tuple[Any, ...]]:
-    column = quote(entity_set.key[0])
-    return base.query(f"SELECT * FROM {quote(entity_set.name)} WHERE {column} = ?", (ref_key,))
 
 
 def _changed_rows(

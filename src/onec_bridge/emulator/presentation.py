@@ -18,7 +18,7 @@ from onec_bridge.emulator.model import EntitySet, ObjectKind
 from onec_bridge.emulator.selection import PRESENTATION, PRESENTATION_SUFFIX
 from onec_bridge.emulator.sql_names import quote
 from onec_bridge.emulator.storage import BaseStorage
-from onec_bridge.mapping.onec_values import EDM_NAMESPACE, EMPTY_DATE
+from onec_bridge.mapping.onec_values import EDM_NAMESPACE, EMPTY_DATE, UNDEFINED_TYPE
 
 __all__ = ["add_presentations", "object_presentation", "presentation_names"]
 
@@ -78,7 +78,7 @@ def _targets(entity_set: EntitySet, name: str, wire: dict[str, Any]) -> tuple[st
     if ref is not None and ref.ref_to is not None:
         return ref.ref_to, str(wire.get(ref.name, ""))
     kind = str(wire.get(f"{base_name}_Type", ""))
-    if kind.startswith(f"{EDM_NAMESPACE}.") and kind != f"{EDM_NAMESPACE}.Undefined":
+    if kind.startswith(f"{EDM_NAMESPACE}.") and kind != UNDEFINED_TYPE:
         return kind.removeprefix(f"{EDM_NAMESPACE}."), str(wire.get(base_name, ""))
     return None
 

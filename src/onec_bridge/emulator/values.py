@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from onec_bridge.emulator.model import EdmType, Property
-from onec_bridge.mapping.onec_values import EMPTY_DATE, EMPTY_GUID
+from onec_bridge.mapping.onec_values import EMPTY_DATE, EMPTY_GUID, UNDEFINED_TYPE
 
 __all__ = [
     "UNDEFINED_TYPE",
@@ -21,7 +21,6 @@ __all__ = [
     "to_json_converter",
 ]
 
-UNDEFINED_TYPE = "StandardODATA.Undefined"
 """``<Name>_Type`` of an empty composite attribute (its value is then ``""``)."""
 
 # 100-ns intervals between 1582-10-15 (the UUID epoch) and 1970-01-01.
