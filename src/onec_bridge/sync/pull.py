@@ -108,7 +108,7 @@ class PullEngine:
         opened = await self._db(
             writer.open_run, _mode_for(plan, first_load), self.correlation_id, not history
         )
-        mode = await self._db(self._stored_mode, opened.run_id)
+        mode = opened.mode
         if mode not in (FULL, DATA_VERSION, MODIFIED, PACKET, PACKET_FULL):
             mode = _mode_for(plan, first_load)  # a run recorded before modes were stored
         # a tabular section's incremental run lists its owners, not every line
@@ -143,11 +143,6 @@ class PullEngine:
             rows_per_second=round(result.rows_per_second),
         )
         return result
-
-    def _stored_mode(self, run_id: int) -> str:
-        runs = self.database.state.runs
-        with self.database.engine.connect() as conn:
-            return str(conn.execute(sa.select(runs.c.mode).where(runs.c.id == run_id)).scalar())
 
     async def _run(
         self, plan: EntityPlan, writer: PageWriter, opened: OpenRun, mode: str, assume_new: bool

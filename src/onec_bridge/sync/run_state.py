@@ -39,6 +39,8 @@ class OpenRun:
     cursor: Any
     counts: RunCounts
     resumed: bool
+    #: the run's mode: the one asked for, or, resumed, the one it was started in
+    mode: str
 
 
 class RunState:
@@ -66,7 +68,8 @@ class RunState:
                 .where(runs.c.id == run["id"])
                 .values(status="running", correlation_id=correlation_id, error=None)
             )
-            return OpenRun(run["id"], checkpoint["cursor"], RunCounts.from_columns(dict(run)), True)
+            counts = RunCounts.from_columns(dict(run))
+            return OpenRun(run["id"], checkpoint["cursor"], counts, True, str(run["mode"]))
         conn.execute(
             runs.update()
             .where(runs.c.entity == self.entity, runs.c.status == "running")
@@ -89,7 +92,7 @@ class RunState:
                 entity=self.entity, run_id=run_id, cursor=None, updated_at=now
             )
         )
-        return OpenRun(run_id, None, RunCounts(), False)
+        return OpenRun(run_id, None, RunCounts(), False, mode)
 
     def stored_versions(self, conn: Connection, keys: Sequence[str]) -> dict[str, StoredVersion]:
         """Stored version and deleted flag of each of ``keys`` that has one."""
