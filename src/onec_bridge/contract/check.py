@@ -27,9 +27,9 @@ from onec_bridge.contract.check_sources import (
     check_enum,
     check_exchange_plan,
     check_local_source,
+    closest,
+    listing,
 )
-from onec_bridge.contract.check_sources import closest as _closest
-from onec_bridge.contract.check_sources import listing as _listing
 from onec_bridge.contract.edm_types import (
     accepts,
     default_column_type,
@@ -46,7 +46,6 @@ __all__ = ["check_against_metadata", "check_contract"]
 _ODATA_SOURCE = re.compile(r"^(?P<set>[^/(?]+)(?:/(?P<function>[A-Za-z]+))?")
 _DATE_TYPES = ("Edm.DateTime", "Edm.DateTimeOffset")
 _KEYSET_CANDIDATES = ("Code", "Date", "Period", "LineNumber")
-_NOT_PUBLISHED = NOT_PUBLISHED
 
 
 def check_contract(
@@ -115,14 +114,15 @@ class _Checker(Reporter):
         set_name = match.group("set").strip() if match else source
         function = match.group("function") if match else None
         entity_type = self._entity_type_of(set_name)
-        if entity_type is None and function is None and tabular_parts(set_name):
-            owner = self._entity_type_of((tabular_parts(set_name) or ("", ""))[0])
+        parts = tabular_parts(set_name) if entity_type is None and function is None else None
+        if parts:
+            owner = self._entity_type_of(parts[0])
             return tabular_shape(self, self.schema, (*base, "source", "odata"), set_name, owner)
         if entity_type is None:
             self.report(
                 (*base, "source", "odata"),
                 f"unknown entity set `{set_name}`: $metadata has no such set",
-                closest_set(set_name, list(self.schema.entity_sets)) or _NOT_PUBLISHED,
+                closest_set(set_name, list(self.schema.entity_sets)) or NOT_PUBLISHED,
             )
             return None
         owner = _owner_of_tabular_set(self.schema, entity_type)
@@ -151,7 +151,7 @@ class _Checker(Reporter):
             self.report(
                 (*base, "source", "odata"),
                 f"`{set_name}` has no virtual table `{function}`",
-                _closest(function, list(bound)) or _listing("available", list(bound)),
+                closest(function, list(bound)) or listing("available", list(bound)),
             )
             return None
         row_type_name = collection_item_type(found.return_type or "") or found.return_type
@@ -196,7 +196,7 @@ class _Checker(Reporter):
         if name in shape.navigation and f"{name}_Key" in shape.properties:
             suggestion = f"`{name}` is a navigation link; map its key: `{name}_Key`"
         else:
-            suggestion = _closest(name, list(shape.properties)) or _listing(
+            suggestion = closest(name, list(shape.properties)) or listing(
                 "attributes", list(shape.properties)
             )
         self.report(path, f"unknown attribute `{name}` of {shape.set_name}", suggestion)
@@ -327,7 +327,7 @@ class _Checker(Reporter):
             self.report(
                 path,
                 f"modified_field `{entity.modified_field}` is {prop.type}, not a date",
-                _listing("date attributes", dates)
+                listing("date attributes", dates)
                 if dates
                 else "use incremental: data_version or full",
             )
