@@ -31,10 +31,12 @@ Path = tuple[str, ...]
 
 @dataclass(frozen=True, slots=True)
 class Expanded:
-    """One expanded object: its set, its stored row and its own expansions."""
+    """One expanded object: its set, its stored row, its wire form (tabular sections
+    included) and its own expansions."""
 
     entity_set: EntitySet
     row: tuple[Any, ...]
+    wire: dict[str, Any]
     children: dict[str, Expanded | None] = field(default_factory=dict)
 
 
@@ -83,7 +85,8 @@ def _fetch(base: BaseStorage, target: EntitySet, refs: set[str]) -> dict[str, tu
 def expand_rows(
     base: BaseStorage, entity_set: EntitySet, paths: Sequence[Path], rows: Sequence[Any]
 ) -> list[dict[str, Expanded | None]]:
-    """For each row, its expanded navigation properties (one query per property and level)."""
+    """For each row, its expanded navigation properties (one query per property and level,
+    one more per tabular section of the expanded objects)."""
     result: list[dict[str, Expanded | None]] = [{} for _ in rows]
     by_first: dict[str, list[Path]] = {}
     for path in paths:
@@ -96,25 +99,27 @@ def expand_rows(
         refs = {str(row[index]) for row in rows if row[index] not in (None, EMPTY_GUID)}
         fetched = _fetch(base, target, refs)
         targets = list(fetched.values())
+        shape = base.shape(target.name)
+        wires = [shape.to_wire(row) for row in targets]
+        if target.tabular_sections:
+            attach_sections(base, target, None, [str(row[0]) for row in targets], wires)
         children = expand_rows(base, target, [rest for rest in rests if rest], targets)
         by_ref = {
-            str(row[0]): Expanded(target, row, child)
-            for row, child in zip(targets, children, strict=True)
+            str(row[0]): Expanded(target, row, wire, child)
+            for row, wire, child in zip(targets, wires, children, strict=True)
         }
         for out, row in zip(result, rows, strict=True):
             out[navigation] = by_ref.get(str(row[index]))
     return result
 
 
-def expanded_json(base: BaseStorage, expanded: Expanded | None) -> dict[str, Any] | None:
+def expanded_json(expanded: Expanded | None) -> dict[str, Any] | None:
     """The JSON object of an expanded entity (with its tabular sections and expansions)."""
     if expanded is None:
         return None
-    wire = base.shape(expanded.entity_set.name).to_wire(expanded.row)
-    if expanded.entity_set.tabular_sections:
-        attach_sections(base, expanded.entity_set, None, [str(expanded.row[0])], [wire])
+    wire = dict(expanded.wire)  # one object can be expanded by many rows
     for navigation, child in expanded.children.items():
-        wire[navigation] = expanded_json(base, child)
+        wire[navigation] = expanded_json(child)
     return wire
 
 
@@ -127,9 +132,7 @@ def expanded_atom(base: BaseStorage, expanded: Expanded | None) -> AtomEntry | N
         expanded.entity_set.name,
         shape.key_text(expanded.row),
         shape.navigation_links(expanded.row),
-        shape.to_wire(expanded.row),
+        dict(expanded.wire),
     )
-    if expanded.entity_set.tabular_sections:
-        attach_sections(base, expanded.entity_set, None, [str(expanded.row[0])], [entry.row])
     entry.inline = {nav: expanded_atom(base, child) for nav, child in expanded.children.items()}
     return entry

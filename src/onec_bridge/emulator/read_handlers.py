@@ -101,7 +101,7 @@ async def get_collection(ctx: RequestContext, entity_set: EntitySet) -> Reply:
         rows = [shape.to_wire(row, selected) for row in page.rows]
         _with_sections(ctx, entity_set, page.rows, rows)
         for wire, expanded in zip(rows, _expanded(ctx, entity_set, paths, page.rows), strict=True):
-            wire.update((nav, expanded_json(ctx.base, item)) for nav, item in expanded.items())
+            wire.update((nav, expanded_json(item)) for nav, item in expanded.items())
         body = json_collection(ctx.fmt, ctx.root_url, entity_set.name, rows, page.total)
         return Reply(200, body, JSON_CONTENT_TYPE)
     entries = [_atom_entry(shape, row, selected) for row in page.rows]
