@@ -29,7 +29,11 @@ _CLIENT = ("httpcore2", "anyio._backends._asyncio")  # private, where anyio look
 def preload_dependencies(database_url: str = "sqlite://") -> list[str]:
     """Import the lazily loaded dependencies that are installed, and the dialect and
     driver SQLAlchemy resolves ``database_url`` to, then freeze the start-up objects out
-    of the garbage collector's reach; returns the modules imported."""
+    of the garbage collector's reach; returns the modules imported.
+
+    Call it once, where the process starts (the CLI's ``sync`` does): a frozen object that
+    later ends up in a reference cycle is never collected, so freezing again in a process
+    that has been running syncs would keep their leftovers for good."""
     try:
         return _import_lazy_modules(database_url)
     finally:
