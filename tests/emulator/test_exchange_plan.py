@@ -13,6 +13,7 @@ from onec_bridge.emulator import (
     create_app,
     generate_demo_base,
 )
+from onec_bridge.emulator.demo_config import SALES_SET
 from onec_bridge.onec import OneCClient
 from tests.emulator.emulator_helpers import odata_client
 from tests.emulator.registers_config import ITEM_A, ITEM_B, PLAN, registers_base
@@ -123,3 +124,27 @@ def _text(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+async def test_a_changed_document_comes_whole_with_its_tabular_section() -> None:
+    """1C sends a changed object as it is now, its tabular sections inline (``d:Товары``
+    elements), the same lines a GET of the document returns."""
+    base = EmulatorBase.open(None)
+    generate_demo_base(base, items=50, seed=4)
+    node = next(
+        row for row in base.query(f'SELECT "Ref_Key", "ThisNode" FROM "{ITEMS_PLAN}"') if not row[1]
+    )
+    document = str(base.query(f'SELECT "Ref_Key" FROM "{SALES_SET}" LIMIT 1')[0][0])
+    lines = base.section_lines(SALES_SET, document, "Товары")
+    lines = [{**lines[0], "Количество": 7.5}, lines[0]]  # two lines, the first edited
+    base.write_section(SALES_SET, document, "Товары", lines)
+    async with odata_client(base) as http:
+        url = f"{SALES_SET}(guid'{document}')?$format=json"
+        stored = (await http.get(url)).json()["Товары"]
+    async with client_for(base) as client:
+        packet = await client.odata.select_changes(ITEMS_PLAN, str(node[0]), 1)
+    [entry] = [e for e in packet.entries if e.properties.get("Ref_Key") == document]
+    sent = entry.properties["Товары"]
+    assert [line["LineNumber"] for line in sent] == ["1", "2"]
+    assert sent[0]["Количество"] == "7.5"
+    assert sent == [_wire_text(line) for line in stored]

@@ -154,10 +154,17 @@ def exchange_action(ctx: RequestContext, action: str) -> Reply:
 
 
 def _packet(ctx: RequestContext, changes: list[tuple[Any, ...]]) -> bytes:
+    """The feed of ``changes``: each changed object whole, as 1C sends it (its tabular
+    sections inline), and a tombstone for each one deleted since it was registered."""
+    # imported here: the configuration imports this module for ``exchange_plan()``, and
+    # the section reader depends on the configuration's storage
+    from onec_bridge.emulator.tabular_rows import attach_sections
+
     entries: list[AtomEntry] = []
     deleted: list[str] = []
     found = _changed_rows(ctx.base, changes)
     sets = {name: ctx.base.entity_set(name) for name in {set_name for set_name, _ in changes}}
+    with_sections: dict[str, tuple[EntitySet, list[str], list[dict[str, Any]]]] = {}
     for set_name, ref_key in changes:
         entity_set = sets[set_name]
         if entity_set is None:
@@ -165,10 +172,17 @@ def _packet(ctx: RequestContext, changes: list[tuple[Any, ...]]) -> bytes:
         shape = ctx.base.shape(set_name)
         rows = found.get((set_name, ref_key), [])  # none: deleted since it was registered
         for row in rows:
+            wire = shape.to_wire(row)
             links = shape.navigation_links(row)
-            entries.append(AtomEntry(set_name, shape.key_text(row), links, shape.to_wire(row)))
+            entries.append(AtomEntry(set_name, shape.key_text(row), links, wire))
+            if entity_set.tabular_sections:
+                _, refs, wires = with_sections.setdefault(set_name, (entity_set, [], []))
+                refs.append(str(row[0]))
+                wires.append(wire)
         if not rows:
             deleted.append(f"{ctx.root_url}/{_deleted_key(entity_set, ref_key)}")
+    for entity_set, refs, wires in with_sections.values():  # a query per set and section
+        attach_sections(ctx.base, entity_set, None, refs, wires)
     when = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
     tombstones = "".join(
         f'<at:deleted-entry xmlns:at="{TOMBSTONE_NS}" ref={quoteattr(ref)} when="{when}"/>'

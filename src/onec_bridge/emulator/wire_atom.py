@@ -85,9 +85,11 @@ def _tags(name: str) -> _Tags:
     return tags
 
 
-def _properties_xml(row: dict[str, Any]) -> str:
+def _properties_xml(row: dict[str, Any], set_name: str = "") -> str:
     """The ``d:`` elements of a wire row; what ``xml_value`` gives, inlined for the usual kinds
-    (this runs for every property of every entry)."""
+    (this runs for every property of every entry). A list is a tabular section of the
+    object in ``set_name``, typed as 1C types it: ``m:type="Collection(StandardODATA.
+    <set>_<section>_RowType)"``, each ``d:element`` with the row type."""
     parts: list[str] = []
     append = parts.append
     for name, value in row.items():
@@ -107,8 +109,13 @@ def _properties_xml(row: dict[str, Any]) -> str:
             append(tags.true if value else tags.false)
             continue
         elif isinstance(value, list):
-            items = "".join(f"<d:element>{_properties_xml(item)}</d:element>" for item in value)
-            append(f"{tags.open}{items}{tags.close}" if items else tags.empty)
+            row_type = _attribute(f"{EDM_NAMESPACE}.{set_name}_{name}_RowType")
+            collection = _attribute(f"Collection({EDM_NAMESPACE}.{set_name}_{name}_RowType)")
+            items = "".join(
+                f"<d:element m:type={row_type}>{_properties_xml(item)}</d:element>"
+                for item in value
+            )
+            append(f"<d:{name} m:type={collection}>{items}</d:{name}>")
             continue
         else:
             text = xml_value(value)
@@ -151,7 +158,7 @@ class AtomEntry:
             f"{_category(self.set_name)}"
             f'<title type="text"/><updated>{updated}</updated><author/><summary/>{links}'
             f'<link rel="edit" href={_attribute(self.key_text)} title="edit-link"/>'
-            f"{_CONTENT_HEAD}{_properties_xml(self.row)}</m:properties></content>"
+            f"{_CONTENT_HEAD}{_properties_xml(self.row, self.set_name)}</m:properties></content>"
         )
 
 
