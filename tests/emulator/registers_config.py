@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from onec_bridge.emulator import EmulatorBase
-from onec_bridge.emulator.builders import attr, catalog, ref
-from onec_bridge.emulator.exchange_plan import ensure_exchange_nodes, exchange_plan
+from onec_bridge.emulator.builders import attr, catalog, exchange_plan, ref
+from onec_bridge.emulator.exchange_plan import ensure_exchange_nodes
 from onec_bridge.emulator.model import Configuration, EdmType
 from onec_bridge.emulator.register_builders import accumulation_register, information_register
 

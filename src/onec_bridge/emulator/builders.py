@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from onec_bridge.emulator.model import EdmType, EntitySet, ObjectKind, Property, TabularSection
 
-__all__ = ["attr", "catalog", "composite", "document", "ref", "tabular"]
+__all__ = ["attr", "catalog", "composite", "document", "exchange_plan", "ref", "tabular"]
 
 
 def attr(name: str, edm_type: EdmType = EdmType.STRING, **options: object) -> Property:
@@ -87,4 +87,26 @@ def document(
         tabular_sections=tabular_sections,
         presentation=("Date", "Number"),
         number_length=number_length,
+    )
+
+
+def exchange_plan(object_name: str, *attributes: Property, code_length: int = 9) -> EntitySet:
+    """An exchange plan: nodes with ``ThisNode``, ``SentNo`` and ``ReceivedNo``."""
+    return EntitySet(
+        f"ExchangePlan_{object_name}",
+        ObjectKind.EXCHANGE_PLAN,
+        (
+            Property("Ref_Key", EdmType.GUID, nullable=False),
+            Property("DataVersion", EdmType.STRING),
+            Property("DeletionMark", EdmType.BOOLEAN),
+            Property("Code", EdmType.STRING, fixed_length=code_length),
+            Property("Description", EdmType.STRING),
+            Property("SentNo", EdmType.INT64),
+            Property("ReceivedNo", EdmType.INT64),
+            Property("ThisNode", EdmType.BOOLEAN),
+            *attributes,
+            Property("Predefined", EdmType.BOOLEAN),
+            Property("PredefinedDataName", EdmType.STRING),
+        ),
+        code_length=code_length,
     )

@@ -10,8 +10,15 @@ item kinds, counterparty kinds, loyalty operation kinds.
 
 from __future__ import annotations
 
-from onec_bridge.emulator.builders import attr, catalog, composite, document, ref, tabular
-from onec_bridge.emulator.exchange_plan import exchange_plan
+from onec_bridge.emulator.builders import (
+    attr,
+    catalog,
+    composite,
+    document,
+    exchange_plan,
+    ref,
+    tabular,
+)
 from onec_bridge.emulator.model import Configuration, EdmType, EntitySet, Property
 from onec_bridge.emulator.register_builders import (
     accumulation_register,

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
 from onec_bridge.emulator.errors import ODataError, entity_not_found
-from onec_bridge.emulator.model import EdmType, EntitySet, ObjectKind, Property
+from onec_bridge.emulator.model import EntitySet, ObjectKind
 from onec_bridge.emulator.replies import Reply
 from onec_bridge.emulator.sql_names import quote
+from onec_bridge.emulator.tabular_rows import attach_sections
 from onec_bridge.emulator.values import new_uuid1
 from onec_bridge.emulator.wire_atom import ATOM_CONTENT_TYPE, AtomEntry, atom_feed
 
@@ -38,7 +39,6 @@ __all__ = [
     "TOMBSTONE_NS",
     "ensure_exchange_nodes",
     "exchange_action",
-    "exchange_plan",
 ]
 
 EXCHANGE_ACTIONS = ("SelectChanges", "NotifyChangesReceived")
@@ -46,28 +46,6 @@ TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
 #: keys per ``IN (…)`` lookup of changed rows (SQLite allows 32,766 parameters)
 _BATCH = 500
 _POINT = re.compile(r"(?:^|/)(?P<set>ExchangePlan_[^/(]+)\(guid'(?P<ref>[0-9a-fA-F-]{36})'\)$")
-
-
-def exchange_plan(object_name: str, *attributes: Property, code_length: int = 9) -> EntitySet:
-    """An exchange plan: nodes with ``ThisNode``, ``SentNo`` and ``ReceivedNo``."""
-    return EntitySet(
-        f"ExchangePlan_{object_name}",
-        ObjectKind.EXCHANGE_PLAN,
-        (
-            Property("Ref_Key", EdmType.GUID, nullable=False),
-            Property("DataVersion", EdmType.STRING),
-            Property("DeletionMark", EdmType.BOOLEAN),
-            Property("Code", EdmType.STRING, fixed_length=code_length),
-            Property("Description", EdmType.STRING),
-            Property("SentNo", EdmType.INT64),
-            Property("ReceivedNo", EdmType.INT64),
-            Property("ThisNode", EdmType.BOOLEAN),
-            *attributes,
-            Property("Predefined", EdmType.BOOLEAN),
-            Property("PredefinedDataName", EdmType.STRING),
-        ),
-        code_length=code_length,
-    )
 
 
 def ensure_exchange_nodes(base: BaseStorage, codes: tuple[str, ...] = ("САЙТ",)) -> None:
@@ -156,10 +134,6 @@ def exchange_action(ctx: RequestContext, action: str) -> Reply:
 def _packet(ctx: RequestContext, changes: list[tuple[Any, ...]]) -> bytes:
     """The feed of ``changes``: each changed object whole, as 1C sends it (its tabular
     sections inline), and a tombstone for each one deleted since it was registered."""
-    # imported here: the configuration imports this module for ``exchange_plan()``, and
-    # the section reader depends on the configuration's storage
-    from onec_bridge.emulator.tabular_rows import attach_sections
-
     entries: list[AtomEntry] = []
     deleted: list[str] = []
     found = _changed_rows(ctx.base, changes)

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onec_bridge.emulator.collection_query import count_collection, read_collection
 from onec_bridge.emulator.errors import ODataError, entity_not_found
@@ -25,7 +25,6 @@ from onec_bridge.emulator.model import (
     TabularSection,
 )
 from onec_bridge.emulator.replies import Reply
-from onec_bridge.emulator.request_context import RequestContext
 from onec_bridge.emulator.resource_path import Segment, bad_url, parse_key
 from onec_bridge.emulator.row_shape import RowShape
 from onec_bridge.emulator.selection import section_fields
@@ -39,6 +38,9 @@ from onec_bridge.emulator.wire_atom import (
     atom_feed,
 )
 from onec_bridge.emulator.wire_json import JSON_CONTENT_TYPE, json_collection, json_entity
+
+if TYPE_CHECKING:  # a type only: importing it cycles (base -> exchange_plan -> here -> base)
+    from onec_bridge.emulator.request_context import RequestContext
 
 __all__ = [
     "DIRECT_ROW_CREATION",

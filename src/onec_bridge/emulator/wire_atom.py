@@ -109,8 +109,7 @@ def _properties_xml(row: dict[str, Any], set_name: str = "") -> str:
             append(tags.true if value else tags.false)
             continue
         elif isinstance(value, list):
-            row_type = _attribute(f"{EDM_NAMESPACE}.{set_name}_{name}_RowType")
-            collection = _attribute(f"Collection({EDM_NAMESPACE}.{set_name}_{name}_RowType)")
+            collection, row_type = _section_types(set_name, name)
             items = "".join(
                 f"<d:element m:type={row_type}>{_properties_xml(item)}</d:element>"
                 for item in value
@@ -165,6 +164,13 @@ class AtomEntry:
 _CONTENT_HEAD = (
     f'<content type="application/xml"><m:properties xmlns:d="{DATA_NS}" xmlns:m="{METADATA_NS}">'
 )
+
+
+@lru_cache(maxsize=1024)
+def _section_types(set_name: str, section: str) -> tuple[str, str]:
+    """The quoted ``m:type`` of a tabular section and of its rows."""
+    row_type = f"{EDM_NAMESPACE}.{set_name}_{section}_RowType"
+    return _attribute(f"Collection({row_type})"), _attribute(row_type)
 
 
 @lru_cache(maxsize=1024)
