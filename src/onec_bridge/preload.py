@@ -2,8 +2,11 @@
 
 httpx2 imports httpcore2 when the first client is made (~25 ms), anyio loads its
 asyncio backend on the first request (~15 ms), and SQLAlchemy loads a dialect when
-the first engine is made (~10 ms). A process that syncs on a schedule pays that once
-either way; calling :func:`preload_dependencies` where the process starts keeps it
+the first engine is made (~10 ms). The bridge's state tables carry options of both
+dialects (``sqlite_with_rowid``, ``postgresql_include``), and SQLAlchemy imports a
+dialect to check its options, so the first ``Database()`` would also import the
+dialect the URL does not use (~8 ms on PostgreSQL). A process that syncs on a schedule
+pays that once either way; calling :func:`preload_dependencies` where the process starts keeps it
 out of the first run's duration (and out of a run's timing in the benchmarks).
 
 It then freezes what start-up made (``gc.freeze``): modules, classes and SQLAlchemy's
@@ -24,6 +27,8 @@ from sqlalchemy.exc import ArgumentError
 __all__ = ["preload_dependencies"]
 
 _CLIENT = ("httpcore2", "anyio._backends._asyncio")  # private, where anyio looks
+#: dialects whose table options the state tables use (shipped with SQLAlchemy, no driver)
+_TABLE_OPTION_DIALECTS = ("sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql")
 
 
 def preload_dependencies(database_url: str = "sqlite://") -> list[str]:
@@ -43,7 +48,7 @@ def preload_dependencies(database_url: str = "sqlite://") -> list[str]:
 
 def _import_lazy_modules(database_url: str) -> list[str]:
     loaded = []
-    for name in _CLIENT:
+    for name in (*_CLIENT, *_TABLE_OPTION_DIALECTS):
         try:
             importlib.import_module(name)
         except ImportError:

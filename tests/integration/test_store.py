@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from decimal import Decimal
 
@@ -142,3 +143,51 @@ def test_rows_expected_new_are_upserted_even_when_a_key_is_stored(database_url: 
         names = {str(key): name for key, name in conn.execute(sa.select(table.c.id, table.c.name))}
     db.dispose()
     assert names == {GUID_A: "second", GUID_B: "same tx"}
+
+
+def test_listing_changes_returns_only_rows_whose_stored_version_differs(database_url: str) -> None:
+    """PostgreSQL compares in the server (keys sent as one joined text); a page whose key
+    holds the separator is compared by lookup instead. Both must tell the same rows."""
+    db = Database(contract(database_url))
+    db.create_schema()
+    state = RunState(db.state, "products")
+    other = RunState(db.state, "prices")  # same keys under another entity: never seen
+    odd_key = "code\x1fwith separator"
+    with db.engine.begin() as conn:
+        state.record_versions(
+            conn,
+            [
+                ("same", "v1", False),
+                ("edited", "v1", False),
+                ("marked", "v1", True),
+                ("no-version", None, False),
+                (odd_key, "v1", False),
+                ("", "v1", False),
+            ],
+        )
+        other.record_versions(conn, [("fresh", "v1", False)])
+    keys = ["same", "edited", "marked", "no-version", "fresh", "same", "edited"]
+    versions = ["v1", "v2", "v2", "v1", "v1", "v1", "v2"]
+    with db.engine.connect() as conn:
+        changes = state.listing_changes(conn, keys, versions)
+        with_odd = state.listing_changes(conn, [*keys, odd_key], [*versions, "v9"])
+        unchanged = state.listing_changes(conn, ["same", odd_key], ["v1", "v1"])
+        empty_key = state.listing_changes(conn, [""], ["v2"])
+        nothing = state.listing_changes(conn, [], [])
+        if conn.dialect.name == "sqlite":  # three listed rows per query: offsets must hold
+            raw = conn.connection.driver_connection
+            raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 10)  # type: ignore[union-attr]
+            assert state.listing_changes(conn, keys, versions) == changes
+    db.dispose()
+    expected = [
+        (1, True, False),  # edited
+        (2, True, True),  # a deletion-marked row changed
+        (3, True, False),  # a stored None equals no version
+        (4, False, False),  # fresh: stored for another entity only
+        (6, True, False),  # the second listing of the edited key
+    ]
+    assert changes == expected
+    assert with_odd == [*expected, (7, True, False)]
+    assert unchanged == []
+    assert empty_key == [(0, True, False)]
+    assert nothing == []

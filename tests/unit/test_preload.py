@@ -24,3 +24,25 @@ def test_preload_imports_the_lazy_dependencies_in_a_fresh_interpreter() -> None:
     loaded = out[1]
     for name in ("httpcore2", "anyio._backends._asyncio", "sqlalchemy.dialects.sqlite.pysqlite"):
         assert repr(name) in loaded
+
+
+def test_after_preload_the_first_database_imports_no_module() -> None:
+    """The state tables' options of both dialects are checked without an import."""
+    code = (
+        "import sys\n"
+        "from onec_bridge.contract.model import Contract\n"
+        "from onec_bridge.preload import preload_dependencies\n"
+        "from onec_bridge.store.database import Database\n"
+        "url = 'postgresql+psycopg://u@127.0.0.1:1/x'\n"
+        "contract = Contract.model_validate({'onec': {'url': 'http://h/b', 'user': 'u'},"
+        " 'database': {'url': url}, 'entities': {'items': {'source':"
+        " {'odata': 'Catalog_Номенклатура'}, 'fields': {'id': 'Ref_Key'}}}})\n"
+        "preload_dependencies(url)\n"
+        "before = set(sys.modules)\n"
+        "Database(contract).dispose()\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

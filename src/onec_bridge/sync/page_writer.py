@@ -7,6 +7,7 @@ the checkpoint together.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -53,7 +54,7 @@ class SourcePage:
 
 
 #: a page's rows as tuples to store, its dead letters, and the version of each stored row
-MappedPage = tuple[list[tuple[Any, ...]], list[RejectedRow], list[str | None]]
+MappedPage = tuple[list[tuple[Any, ...]], list[RejectedRow], Sequence[str | None]]
 
 
 class PageWriter:
@@ -130,29 +131,25 @@ class PageWriter:
             return page
         keys = plan.keys_of(listing)
         with self.engine.connect() as conn:
-            stored, deleted = self.state.versions_and_deleted(conn, keys)
-        if self.track_listing:  # the listed keys already stored; written ones follow
-            page.listed_digests = digest_keys(filter(stored.__contains__, keys))
-        if self.rewrite_all:
-            changed: list[int] = list(range(len(keys)))
-        else:  # one pass over the page: most rows are unchanged (a stored None never equals)
-            versions = _versions(listing)
-            known, absent = stored.get, object()  # a key not stored equals no version
-            changed = [
-                index
-                for index, (key, version) in enumerate(zip(keys, versions, strict=True))
-                if known(key, absent) != version
-            ]
+            if self.rewrite_all:
+                stored, deleted = self.state.versions_and_deleted(conn, keys)
+                changes = [(index, key in stored, key in deleted) for index, key in enumerate(keys)]
+            else:  # most rows are unchanged: only the others come back
+                changes = self.state.listing_changes(conn, keys, _versions(listing))
         key_source = plan.key_source
-        for index in changed:
+        new_keys = page.new_keys
+        for index, stored_key, deleted_key in changes:
             key, row = keys[index], listing[index]
-            if key not in stored:
-                page.new_keys.add(key)
-            elif key in deleted:
+            if not stored_key:
+                new_keys.add(key)
+            elif deleted_key:
                 page.previously_deleted.add(key)
             page.rows.append(row)
             page.to_fetch.append(row[key_source])
-        page.unchanged = len(keys) - len(changed)
+        page.unchanged = len(keys) - len(changes)
+        if self.track_listing:  # the listed keys already stored; written ones follow
+            listed_stored = [key for key in keys if key not in new_keys] if new_keys else keys
+            page.listed_digests = digest_keys(listed_stored)
         return page
 
     def write_pages(self, run_id: int, pages: list[SourcePage], so_far: RunCounts) -> RunCounts:
@@ -339,7 +336,7 @@ def _tuple_key_reader(indexes: list[int]) -> Any:
     return lambda row: key_text([row[index] for index in indexes])
 
 
-def _versions(rows: list[dict[str, Any]]) -> list[str | None]:
+def _versions(rows: list[dict[str, Any]]) -> list[str]:
     """``version_of`` of each row; 1C's DataVersion strings taken as they are."""
     versions = list(map(column_reader(rows, DATA_VERSION), rows))
     if set(map(type, versions)) <= {str} and "" not in versions:

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -21,16 +22,24 @@ from onec_bridge.store.state import StateTables
 from onec_bridge.store.upsert import bulk_upsert
 from onec_bridge.sync.counts import RunCounts
 
-__all__ = ["RunState", "StoredVersion"]
+__all__ = ["ListedChange", "RunState", "StoredVersion"]
 
 _IN_CHUNK = 500
 #: SQLite host parameters per lookup at most (its limit is 32,766 since 3.32; 999 before)
 _SQLITE_IN_CHUNK = 10_000
 _VERSION_COLUMNS = ("entity", "row_key", "version", "deleted")
+#: joins a page's keys (and versions) into one text parameter that PostgreSQL splits: a
+#: 10,000-element list bound as ``text[]`` costs the driver ~15 ms of CPU per page, the
+#: joined text ~1 ms. A control character no GUID, code or JSON key text contains raw;
+#: a page where one does is compared the other way.
+_SEPARATOR = "\x1f"
 
 
 #: ``(version, deleted)`` of a stored row (a plain tuple: one is made per listed row)
 StoredVersion = tuple[str | None, bool]
+#: a listed row whose stored version differs: ``(index in the page, stored at all, marked
+#: deleted)``
+ListedChange = tuple[int, bool, bool]
 
 
 @dataclass
@@ -108,6 +117,95 @@ class RunState:
         versions = {key: version for key, version, _ in rows}
         return versions, {key for key, _, deleted in rows if deleted}
 
+    def listing_changes(
+        self, conn: Connection, keys: Sequence[str], versions: Sequence[str]
+    ) -> list[ListedChange]:
+        """The listed rows whose stored version is not ``versions[i]`` (a key not stored,
+        a stored None, a different version), in page order. The database compares and
+        sends back only these, not a stored version for every listed row (most of a page
+        is unchanged)."""
+        if conn.dialect.name == "postgresql":
+            changes = self._compare_in_postgres(conn, keys, versions)
+            if changes is not None:
+                return changes
+            return self._compare_here(conn, keys, versions)
+        return self._compare_in_sqlite(conn, keys, versions)
+
+    def _compare_here(
+        self, conn: Connection, keys: Sequence[str], versions: Sequence[str]
+    ) -> list[ListedChange]:
+        """``listing_changes`` from the stored versions of every listed key."""
+        stored, deleted = self.versions_and_deleted(conn, keys)
+        known, absent = stored.get, object()  # a key not stored equals no version
+        return [
+            (index, key in stored, key in deleted)
+            for index, (key, version) in enumerate(zip(keys, versions, strict=True))
+            if known(key, absent) != version
+        ]
+
+    def _compare_in_sqlite(
+        self, conn: Connection, keys: Sequence[str], versions: Sequence[str]
+    ) -> list[ListedChange]:
+        """``listing_changes`` as SQLite queries: the page bound as ``VALUES`` rows joined
+        to the row versions (20 % faster than an ``IN`` lookup whose every row comes back)."""
+        table = self.tables.row_versions
+        name = conn.dialect.identifier_preparer.format_table(table)
+        size = _sqlite_in_chunk(conn, per_row=3)
+        changes: list[ListedChange] = []
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for start in range(0, len(keys), size):
+                end = min(start + size, len(keys))
+                listed = zip(range(start, end), keys[start:end], versions[start:end], strict=True)
+                rows = ",".join(["(?,?,?)"] * (end - start))
+                cursor.execute(
+                    f"WITH listed(i, row_key, version) AS (VALUES {rows})"
+                    " SELECT listed.i, stored.row_key IS NOT NULL, coalesce(stored.deleted, 0)"
+                    f" FROM listed LEFT JOIN {name} AS stored"
+                    " ON stored.entity = ? AND stored.row_key = listed.row_key"
+                    " WHERE stored.version IS NOT listed.version ORDER BY listed.i",
+                    (*chain.from_iterable(listed), self.entity),
+                )
+                changes.extend((i, bool(found), bool(flag)) for i, found, flag in cursor.fetchall())
+        finally:
+            cursor.close()
+        return changes
+
+    def _compare_in_postgres(
+        self, conn: Connection, keys: Sequence[str], versions: Sequence[str]
+    ) -> list[ListedChange] | None:
+        """``listing_changes`` as one PostgreSQL query, or None when a key or version holds
+        the separator (or the page is one empty key, which splits into nothing)."""
+        keys_text, versions_text = _SEPARATOR.join(keys), _SEPARATOR.join(versions)
+        if not keys:
+            return []
+        splits = len(keys) - 1
+        if not keys_text or keys_text.count(_SEPARATOR) != splits:
+            return None
+        if versions_text.count(_SEPARATOR) != splits:
+            return None
+        table = self.tables.row_versions
+        name = conn.dialect.identifier_preparer.format_table(table)
+        # OFFSET 0 keeps the lateral lookup a probe of the key's index per listed row; as
+        # a plain join the planner hashes every stored row of the entity for each page
+        query = (
+            "SELECT listed.i - 1, stored.found IS NOT NULL, coalesce(stored.deleted, false)"
+            " FROM unnest(string_to_array(%s, %s), string_to_array(%s, %s))"
+            " WITH ORDINALITY AS listed(row_key, version, i)"
+            " LEFT JOIN LATERAL (SELECT true AS found, version, deleted"
+            f" FROM {name} WHERE entity = %s AND row_key = listed.row_key OFFSET 0) stored"
+            " ON true"
+            " WHERE stored.version IS DISTINCT FROM listed.version"  # a listed one is never null
+            " ORDER BY listed.i"
+        )
+        params = (keys_text, _SEPARATOR, versions_text, _SEPARATOR, self.entity)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(query, params)
+            return [(int(i), bool(found), bool(flag)) for i, found, flag in cursor.fetchall()]
+        finally:
+            cursor.close()
+
     def _lookup(self, conn: Connection, keys: Sequence[str]) -> list[tuple[str, str | None, Any]]:
         """``(row_key, version, deleted)`` of the stored ones among ``keys``. Runs once per
         listing page, so it goes to the driver's cursor (SQLAlchemy's row machinery costs
@@ -122,7 +220,7 @@ class RunState:
                 cursor.execute(head + "%s AND row_key = ANY(%s::text[])", (self.entity, keys))
                 return list(cursor.fetchall())
             rows: list[tuple[str, str | None, Any]] = []
-            size = _sqlite_in_chunk(conn)
+            size = _sqlite_in_chunk(conn, per_row=1)
             for start in range(0, len(keys), size):
                 chunk = keys[start : start + size]
                 marks = ",".join("?" * len(chunk))
@@ -211,10 +309,12 @@ class RunState:
             conn.execute(checkpoints.delete().where(checkpoints.c.entity == self.entity))
 
 
-def _sqlite_in_chunk(conn: Connection) -> int:
-    """Keys per ``IN`` list: as many as this SQLite allows (one more is the entity)."""
+def _sqlite_in_chunk(conn: Connection, per_row: int) -> int:
+    """Rows per query of ``per_row`` host parameters each: as many as this SQLite allows
+    (one parameter more is the entity), at most ``_SQLITE_IN_CHUNK``."""
     raw = conn.connection.driver_connection
     getlimit = getattr(raw, "getlimit", None)  # Python 3.11+
     if getlimit is None:
-        return _IN_CHUNK
-    return max(1, min(_SQLITE_IN_CHUNK, int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)) - 1))
+        return _IN_CHUNK // per_row
+    limit = int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)) - 1
+    return max(1, min(_SQLITE_IN_CHUNK, limit // per_row))
