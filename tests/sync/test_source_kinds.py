@@ -110,3 +110,31 @@ def test_strategies_need_their_settings_and_a_node_feeds_one_entity() -> None:
     entity = Entity.model_validate(register)
     with pytest.raises(ValueError, match="exchange_plan registers objects by Ref_Key"):
         EntityPlan.build("r", entity, sa.Table("r", sa.MetaData()), 100)
+
+
+ITEM = {"id": "Ref_Key"}
+SECTION_ROW = {"owner_id": "Ref_Key", "line": "LineNumber"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "order"),
+    [
+        # Code is unique and paged by `gt`: a tie-breaker would only make 1C sort twice
+        ({"source": {"odata": "Catalog_Номенклатура"}, "keyset": "Code"}, ("Code",)),
+        # Date repeats (paged by `ge`, ties skipped): the key breaks the ties
+        ({"source": {"odata": "Document_Заказ"}, "keyset": "Date"}, ("Date", "Ref_Key")),
+        ({"source": {"odata": "Catalog_Номенклатура"}}, ("Ref_Key",)),
+        # a tabular section lists its owners: by Date (documents) or Code (catalogs)
+        ({"source": {"odata": "Document_Заказ_Товары"}}, ("Date", "Ref_Key")),
+        ({"source": {"odata": "Catalog_Номенклатура_Штрихкоды"}}, ("Code",)),
+    ],
+)
+def test_listing_order_breaks_ties_only_where_the_keyset_repeats(
+    spec: dict[str, object], order: tuple[str, ...]
+) -> None:
+    section = str(spec["source"]).count("_") > 1
+    fields = SECTION_ROW if section else ITEM
+    key = ["owner_id", "line"] if section else ["id"]
+    entity = Entity.model_validate({**spec, "key": key, "fields": fields})
+    plan = EntityPlan.build("x", entity, sa.Table("x", sa.MetaData()), 100)
+    assert plan.order_by == order

@@ -19,6 +19,7 @@ from onec_bridge.mapping.onec_values import parse_onec_datetime
 from onec_bridge.mapping.row_mapper import RowMapper
 from onec_bridge.mapping.wire_rows import WireRow, column_reader
 from onec_bridge.onec.literals import encode_literal
+from onec_bridge.onec.pages import UNIQUE_KEYSET_COLUMNS
 from onec_bridge.sync.source_kinds import SourceKind, SourceSpec, parse_source
 
 __all__ = ["EntityPlan", "key_text", "version_of"]
@@ -112,10 +113,14 @@ class EntityPlan:
 
     @property
     def order_by(self) -> tuple[str, ...]:
-        if self.source.kind is SourceKind.TABULAR:
-            return (self.source.owner_keyset, "Ref_Key")
-        tail = tuple(self.key_sources)
-        return (self.keyset, *tail) if self.keyset else tail
+        """The listing's order: the keyset, then the key where the keyset may repeat. A
+        unique keyset (``Code``, paged by ``gt``) orders alone: a tie-breaker changes no
+        page and makes the server sort by two columns (the emulator: twice the time)."""
+        tail = ("Ref_Key",) if self.source.kind is SourceKind.TABULAR else tuple(self.key_sources)
+        keyset = self.keyset
+        if keyset is None:
+            return tail
+        return (keyset,) if keyset in UNIQUE_KEYSET_COLUMNS else (keyset, *tail)
 
     def full_select(self) -> list[str]:
         if self.source.kind is SourceKind.TABULAR:
