@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx2
 import pytest
 import sqlalchemy as sa
@@ -168,4 +170,46 @@ async def test_a_data_version_run_failing_mid_fetch_leaves_no_request_running(
     assert others == []
     [resumed] = await run_sync(contract, ["products"], transport=onec_transport)
     assert resumed.counts.updated <= 300
+    assert_equal_to_onec(onec_base, contract, "products")
+
+
+async def test_pages_classified_at_once_are_written_in_listing_order(
+    postgres_url: str,
+    onec_base: EmulatorBase,
+    onec_transport: httpx2.AsyncBaseTransport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL two listing pages are compared at once, on two connections; the first
+    one finishing last must still be written (and checkpointed) first."""
+    import threading
+    import time
+
+    from onec_bridge.sync.page_writer import PageWriter
+
+    contract = demo_contract(postgres_url, page_size=10)  # listing pages of 100 keys
+    await run_sync(contract, ["products"], transport=onec_transport)
+    onec_base.modify_items(40, seed=8)
+    classify, write_pages = PageWriter.classify, PageWriter.write_pages
+    threads: set[str] = set()
+    written: list[str] = []
+
+    def slow_first(self: PageWriter, listing: list[dict[str, Any]], **kw: bool) -> Any:
+        threads.add(threading.current_thread().name)
+        if len(threads) == 1 and not written:
+            time.sleep(0.3)  # the first page's answer comes last
+        return classify(self, listing, **kw)
+
+    def recording(self: PageWriter, run_id: int, pages: list[Any], so_far: Any) -> Any:
+        written.extend(str(page.cursor) for page in pages)
+        return write_pages(self, run_id, pages, so_far)
+
+    monkeypatch.setattr(PageWriter, "classify", slow_first)
+    monkeypatch.setattr(PageWriter, "write_pages", recording)
+    [result] = await run_sync(contract, ["products"], transport=onec_transport)
+
+    assert result.mode == "data_version"
+    assert len(threads) == 2
+    assert len(written) >= 5
+    assert written == sorted(written)
+    assert result.counts.updated == 40
     assert_equal_to_onec(onec_base, contract, "products")

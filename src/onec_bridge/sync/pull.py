@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -63,6 +64,10 @@ BATCH_ROWS = 10_000
 FETCH_GROUP_KEYS = 200
 #: listing pages a fetch group waits for at most (the writer waits for the group)
 FETCH_GROUP_PAGES = 4
+#: listing pages classified at once on PostgreSQL, each on its own connection: comparing
+#: a page's versions in the server is a data_version run's slowest step (SQLite: one at a
+#: time, on the database thread, whose connection stays there)
+CLASSIFY_AHEAD = 2
 FULL, DATA_VERSION, MODIFIED = "full", "data_version", "modified_field"
 PACKET, PACKET_FULL = "exchange_plan", "exchange_plan_full"
 #: modes whose listing is complete, so unseen keys are deletions
@@ -86,6 +91,17 @@ class PullEngine:
     )
     #: fetches of changed rows shared by a group of pages, cancelled with a failed stream
     _group_fetches: set[asyncio.Task[list[Row]]] = field(default_factory=set)
+    _classifier: ThreadPoolExecutor = field(init=False)
+    _classify_ahead: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.database.dialect == "sqlite":
+            self._classifier, self._classify_ahead = self._executor, 1
+        else:
+            self._classifier = ThreadPoolExecutor(
+                CLASSIFY_AHEAD, thread_name_prefix="onec-bridge-classify"
+            )
+            self._classify_ahead = CLASSIFY_AHEAD
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run database work on the single database thread (SQLite connections stay on it)."""
@@ -93,6 +109,7 @@ class PullEngine:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        self._classifier.shutdown(wait=True)
 
     async def pull(self, plan: EntityPlan, *, full: bool = False) -> RunResult:
         started = time.perf_counter()
@@ -273,33 +290,65 @@ class PullEngine:
     ) -> None:
         """Producer: list pages (a bounded number of requests in flight, never more than the
         contract's ``resilience.max_concurrency``; the next page is listed while this one is
-        classified), start fetching what changed, hand pages over in order. Changed rows
+        classified, and on PostgreSQL ``CLASSIFY_AHEAD`` pages are classified at once), start
+        fetching what changed, hand pages over in order. Changed rows
         are fetched while the listing goes on: the page is queued as its fetch task, and the
         changed keys of consecutive pages are fetched together (``FETCH_GROUP_KEYS``), so
         chains run full length instead of ending half-empty on every page."""
         group: list[SourcePage] = []
+        classifying: deque[tuple[Listing, asyncio.Future[SourcePage]]] = deque()
         try:
             async for listing in prefetched(listings):
-                if assume_new:
-                    page = writer.classify(listing.rows, assume_new=True)  # no database work
-                    if writer.maps_on_reader:
-                        page.mapped = writer.map_page(page)
-                else:
-                    page = await self._db(writer.classify, listing.rows)
-                page.cursor = listing.cursor
-                if listing.owners is not None:
-                    page.owners = listing.owners
-                if mode == DATA_VERSION and (group or page.to_fetch):
-                    group.append(page)  # after a waiting page, even one with nothing to fetch
-                    if _group_full(group):
-                        await self._queue_group(plan, group, queue)
-                else:
-                    await queue.put(page)
+                classifying.append((listing, self._classify(writer, listing.rows, assume_new)))
+                if len(classifying) >= self._classify_ahead:
+                    await self._take(plan, mode, queue, group, *classifying.popleft())
+            while classifying:
+                await self._take(plan, mode, queue, group, *classifying.popleft())
             await self._queue_group(plan, group, queue)
         except Exception as exc:  # handed to the consumer, which raises it in the run's context
             await queue.put(exc)
             return
+        finally:
+            for _listing, pending in classifying:
+                pending.cancel()
         await queue.put(None)
+
+    def _classify(
+        self, writer: PageWriter, rows: list[Row], assume_new: bool
+    ) -> asyncio.Future[SourcePage]:
+        """The page split by the stored versions, as a future: compared on a classifying
+        thread, or made here when the whole page is new (no database work)."""
+        loop = asyncio.get_running_loop()
+        if not assume_new:
+            return loop.run_in_executor(self._classifier, writer.classify, rows)
+        page = writer.classify(rows, assume_new=True)
+        if writer.maps_on_reader:
+            page.mapped = writer.map_page(page)
+        made: asyncio.Future[SourcePage] = loop.create_future()
+        made.set_result(page)
+        return made
+
+    async def _take(
+        self,
+        plan: EntityPlan,
+        mode: str,
+        queue: asyncio.Queue[Queued],
+        group: list[SourcePage],
+        listing: Listing,
+        classified: asyncio.Future[SourcePage],
+    ) -> None:
+        """Queue a classified listing page, in listing order: as it is, or (data_version)
+        as part of a group whose changed rows are fetched together."""
+        page = await classified
+        page.cursor = listing.cursor
+        if listing.owners is not None:
+            page.owners = listing.owners
+        if mode == DATA_VERSION and (group or page.to_fetch):
+            group.append(page)  # after a waiting page, even one with nothing to fetch
+            if _group_full(group):
+                await self._queue_group(plan, group, queue)
+        else:
+            await queue.put(page)
 
     async def _read_changed_owners(
         self,
