@@ -211,3 +211,50 @@ def test_dropped_table_is_recreated_and_loaded_afresh(database_url: str) -> None
         versions = conn.execute(sa.select(sa.func.count()).select_from(db.state.row_versions))
         assert versions.scalar() == 0
     db.dispose()
+
+
+def _inspected_tables(db: Database, monkeypatch: pytest.MonkeyPatch, **options: bool) -> list[str]:
+    """The destination tables ``create_schema`` compares with the live database."""
+    from onec_bridge.store import database as database_module
+
+    inspected: list[str] = []
+    evolve = database_module.evolve_tables
+
+    def recording(conn: sa.Connection, tables: list[sa.Table], **kw: bool) -> object:
+        inspected.extend(table.name for table in tables)
+        return evolve(conn, tables, **kw)
+
+    monkeypatch.setattr(database_module, "evolve_tables", recording)
+    db.create_schema(**options)
+    monkeypatch.setattr(database_module, "evolve_tables", evolve)
+    return inspected
+
+
+def test_an_unchanged_table_is_not_inspected_again(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(database_url)
+    db = _database(database_url, BASE_FIELDS)
+    assert _inspected_tables(db, monkeypatch) == []
+    assert _inspected_tables(db, monkeypatch, recheck=True) == ["products"]  # sync --full
+    assert _inspected_tables(db, monkeypatch, force_schema=True) == ["products"]
+    db.dispose()
+    grown = _database(database_url, {**BASE_FIELDS, "sku": "Артикул"})
+    assert _inspected_tables(grown, monkeypatch) == ["products"]  # the definition changed
+    assert "sku" in _live_columns(grown)
+    assert _inspected_tables(grown, monkeypatch) == []
+    grown.dispose()
+
+
+def test_a_refused_change_is_checked_again_next_time(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fingerprint is recorded with the change, so a refusal records nothing."""
+    _seed(database_url)
+    narrower = {**BASE_FIELDS, "code": {"from": "Code", "type": "integer"}}
+    db = _database(database_url, narrower)
+    with pytest.raises(SchemaConflict):
+        db.create_schema()
+    with pytest.raises(SchemaConflict):
+        db.create_schema()
+    db.dispose()

@@ -57,7 +57,12 @@ def sync(
     ] = None,
     contract: ContractOption = [Path("contract.yaml")],  # noqa: B006 - typer reads the default
     all_entities: Annotated[bool, typer.Option("--all", help="every 1C-mastered entity")] = False,
-    full: Annotated[bool, typer.Option("--full", help="re-read and rewrite everything")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="re-read and rewrite everything; compare every table with the contract"
+        ),
+    ] = False,
     force_schema: Annotated[
         bool,
         typer.Option(

@@ -10,6 +10,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from onec_bridge.contract.model import Contract
 from onec_bridge.store.destination import destination_table
+from onec_bridge.store.fingerprints import checked_tables, record_fingerprints, table_fingerprint
 from onec_bridge.store.migrate import ChangeKind, SchemaChange, evolve_tables
 from onec_bridge.store.state import StateTables, state_tables
 from onec_bridge.store.state_migrate import upgrade_state
@@ -46,20 +47,34 @@ class Database:
     def safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
-    def create_schema(self, *, force_schema: bool = False) -> list[SchemaChange]:
+    def create_schema(
+        self, *, force_schema: bool = False, recheck: bool = False
+    ) -> list[SchemaChange]:
         """Upgrade the bridge state (alembic) and evolve destination tables toward the contract.
 
         One transaction (DDL is transactional on PostgreSQL, where concurrent callers also
-        queue on an advisory lock). Raises ``SchemaConflict`` for a change that can lose data
+        queue on an advisory lock). A table that exists and was last checked against the
+        same definition (``store.fingerprints``) is not inspected again unless ``recheck``
+        or ``force_schema``. Raises ``SchemaConflict`` for a change that can lose data
         unless ``force_schema``; returns the changes made.
         """
+        fingerprints = self.state.table_fingerprints
         try:
             with self.engine.begin() as conn:
                 if self.dialect == "postgresql":
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
                 upgrade_state(conn, self.state_prefix)
-                changes = evolve_tables(conn, list(self.tables.values()), force=force_schema)
+                wanted = {
+                    table.name: table_fingerprint(table, conn.dialect)
+                    for table in self.tables.values()
+                }
+                skip = (
+                    set() if recheck or force_schema else checked_tables(conn, fingerprints, wanted)
+                )
+                tables = [table for table in self.tables.values() if table.name not in skip]
+                changes = evolve_tables(conn, tables, force=force_schema)
                 self._forget_emptied(conn, changes)
+                record_fingerprints(conn, fingerprints, [(t.name, wanted[t.name]) for t in tables])
         except OperationalError as exc:
             raise DatabaseUnavailable(
                 f"cannot open the app database {self.safe_url}: {exc.orig}. "

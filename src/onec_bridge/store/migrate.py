@@ -93,6 +93,9 @@ class SchemaConflict(RuntimeError):
 
 def plan_changes(connection: Connection, tables: Iterable[sa.Table]) -> list[SchemaChange]:
     """What it takes to bring the live tables to the contract's, in order."""
+    tables = list(tables)
+    if not tables:
+        return []
     inspector = sa.inspect(connection)
     live_tables = set(inspector.get_table_names())
     changes: list[SchemaChange] = []

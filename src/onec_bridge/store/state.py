@@ -1,5 +1,5 @@
-"""Bridge state tables: runs, checkpoints, per-row versions, dead letters, entity locks, and
-the keys listed by the running complete listing.
+"""Bridge state tables: runs, checkpoints, per-row versions, dead letters, entity locks, the
+keys listed by the running complete listing, and the fingerprints of destination tables.
 
 They live in the app database under a prefix (``onec_bridge_`` by default) so
 that a page of rows and the checkpoint covering it commit in one transaction.
@@ -25,6 +25,7 @@ class StateTables:
     dead_letters: sa.Table
     locks: sa.Table
     listed_keys: sa.Table
+    table_fingerprints: sa.Table
 
 
 def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTables:
@@ -99,4 +100,22 @@ def state_tables(metadata: sa.MetaData, prefix: str = "onec_bridge_") -> StateTa
         sa.Column("run_id", sa.Integer, nullable=False),
         sa.Column("digests", sa.LargeBinary, nullable=False),
     )
-    return StateTables(metadata, runs, checkpoints, row_versions, dead_letters, locks, listed_keys)
+    # what each destination table was last checked (and evolved) against: a table whose
+    # contract definition has the same fingerprint is not reflected again
+    table_fingerprints = sa.Table(
+        f"{prefix}table_fingerprints",
+        metadata,
+        sa.Column("table_name", sa.String(255), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    return StateTables(
+        metadata,
+        runs,
+        checkpoints,
+        row_versions,
+        dead_letters,
+        locks,
+        listed_keys,
+        table_fingerprints,
+    )

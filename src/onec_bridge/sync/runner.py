@@ -38,7 +38,9 @@ async def run_sync(
 ) -> list[RunResult]:
     """Pull the named entities (default: every 1C-mastered one) in dependency order.
 
-    ``force_schema`` applies contract changes that lose data (see ``store.migrate``).
+    ``force_schema`` applies contract changes that lose data (see ``store.migrate``);
+    ``full`` also compares every destination table with the contract again (see
+    ``store.fingerprints``).
     """
     correlation_id = correlation_id or new_correlation_id()
     register_secret(contract.onec.password.get_secret_value())
@@ -54,7 +56,7 @@ async def run_sync(
     ordered = dependency_order(contract, names)
     structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
     database = Database(contract)
-    database.create_schema(force_schema=force_schema)
+    database.create_schema(force_schema=force_schema, recheck=full)
     results: list[RunResult] = []
     try:
         async with OneCClient(
