@@ -7,6 +7,12 @@ import subprocess
 import sys
 
 
+def _fresh_interpreter(code: str) -> list[str]:
+    """The lines ``code`` prints in a new interpreter (nothing imported beforehand)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
 def test_preload_imports_the_lazy_dependencies_in_a_fresh_interpreter() -> None:
     code = (
         "import sys\n"
@@ -17,9 +23,7 @@ def test_preload_imports_the_lazy_dependencies_in_a_fresh_interpreter() -> None:
         "assert all(name in sys.modules for name in loaded)\n"
         "import gc; assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    out = _fresh_interpreter(code)
     assert out[0] == "[]"  # importing onec_bridge alone does not pull them in
     loaded = out[1]
     for name in ("httpcore2", "anyio._backends._asyncio", "sqlalchemy.dialects.sqlite.pysqlite"):
@@ -42,7 +46,4 @@ def test_after_preload_the_first_database_imports_no_module() -> None:
         "Database(contract).dispose()\n"
         "print(sorted(set(sys.modules) - before))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+    assert _fresh_interpreter(code) == ["[]"]
