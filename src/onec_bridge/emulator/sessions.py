@@ -181,13 +181,10 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             self._table.last_used[session_id] = self._clock()
             return
-        try:
-            await self.app(
-                scope, receive, _with_cookie(send, f"{SESSION_COOKIE}=; Max-Age=0; Path=/")
-            )
-        finally:
-            if self._table.last_used.pop(session_id, None) is not None:
-                self._counters.finished += 1
+        # ended before the answer goes out: a client that has the answer sees it counted
+        if self._table.last_used.pop(session_id, None) is not None:
+            self._counters.finished += 1
+        await self.app(scope, receive, _with_cookie(send, f"{SESSION_COOKIE}=; Max-Age=0; Path=/"))
 
     async def _start_session(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not await self._take_licence(send):
