@@ -91,7 +91,7 @@ def test_composite_row_keys_round_trip_through_the_converters() -> None:
     assert not plan.uses_data_version
 
 
-def test_strategies_need_their_settings_and_a_node_feeds_one_entity() -> None:
+def test_strategies_need_their_settings_and_a_node_may_feed_several_entities() -> None:
     fields = {"id": "Ref_Key"}
     with pytest.raises(ValidationError, match="exchange_plan needs"):
         Entity.model_validate(
@@ -104,8 +104,13 @@ def test_strategies_need_their_settings_and_a_node_feeds_one_entity() -> None:
         "exchange_plan": node,
         "fields": fields,
     }
-    with pytest.raises(ValidationError, match="already feeds entity 'a'"):
-        contract_with("sqlite://", {"a": spec, "b": {**spec, "source": {"odata": "Catalog_Y"}}})
+    other_node = {**spec, "exchange_plan": {**node, "node": "ЦБ"}}
+    shared = contract_with(
+        "sqlite://",
+        {"a": spec, "b": {**spec, "source": {"odata": "Catalog_Y"}}, "c": other_node},
+    )
+    assert shared.node_partners("b") == ["a", "b"]  # synced together: one packet, one ack
+    assert shared.node_partners("c") == ["c"]
     register = {**spec, "source": {"odata": "InformationRegister_Цены"}}
     entity = Entity.model_validate(register)
     with pytest.raises(ValueError, match="exchange_plan registers objects by Ref_Key"):

@@ -6,8 +6,11 @@ from typing import Any
 
 import httpx2
 import pytest
+import sqlalchemy as sa
 
+from onec_bridge.contract.model import Contract
 from onec_bridge.emulator import EmulatorBase
+from onec_bridge.store.database import Database
 from onec_bridge.sync import exchange
 from onec_bridge.sync.runner import run_sync
 from tests.sync.conftest import contract_with, demo_contract
@@ -113,6 +116,188 @@ async def test_exchange_packet_resent_after_a_crash_before_the_ack_is_applied_id
     assert _pending(onec_base, CUSTOMERS) == 0 and _site_node(onec_base)["ReceivedNo"] == "2"
     truth = await onec_truth(trade_transport, entity, CUSTOMERS)
     assert_table_equals(truth, app_table(contract, "customers"), flagged={(refs[1],)})
+
+
+ITEMS = "Catalog_Номенклатура"
+#: the item catalog on the customers' node: one packet carries the changes of both
+ITEM_ON_SITE_NODE: dict[str, Any] = {
+    **CUSTOMER_ENTITY,
+    "source": {"odata": ITEMS},
+    "fields": {
+        "id": "Ref_Key",
+        "code": "Code",
+        "name": "Description",
+        "is_deleted": "DeletionMark",
+    },
+}
+
+
+def _last_status(contract: Contract, entity: str) -> str:
+    database = Database(contract)
+    runs = database.state.runs
+    query = sa.select(runs.c.status).where(runs.c.entity == entity).order_by(runs.c.id.desc())
+    with database.engine.connect() as conn:
+        status = conn.execute(query.limit(1)).scalar_one()
+    database.dispose()
+    return str(status)
+
+
+async def test_entities_of_one_node_apply_one_packet_and_confirm_it_once(
+    database_url: str, onec_base: EmulatorBase, trade_transport: httpx2.AsyncBaseTransport
+) -> None:
+    contract = contract_with(
+        database_url, {"customers": CUSTOMER_ENTITY, "items": ITEM_ON_SITE_NODE}
+    )
+    first = await run_sync(contract, ["customers"], transport=trade_transport)
+    assert [(r.entity, r.mode) for r in first] == [
+        ("customers", "exchange_plan_full"),
+        ("items", "exchange_plan_full"),  # brought along: its changes are in the packet
+    ]
+    assert _site_node(onec_base)["ReceivedNo"] == "1"
+    assert _pending(onec_base, CUSTOMERS) == _pending(onec_base, ITEMS) == 0
+
+    customer, item = _refs(onec_base, CUSTOMERS)[0], _refs(onec_base, ITEMS)[5]
+    onec_base.update_object(CUSTOMERS, customer, {"Description": "Клиент изменён"})
+    onec_base.update_object(ITEMS, item, {"Description": "Товар изменён"})
+    second = await run_sync(contract, ["items"], transport=trade_transport)
+
+    assert [(r.entity, r.mode, r.counts.read, r.counts.updated) for r in second] == [
+        ("customers", "exchange_plan", 1, 1),
+        ("items", "exchange_plan", 1, 1),
+    ]
+    assert _site_node(onec_base)["ReceivedNo"] == "2"  # one confirmation, after both
+    assert _pending(onec_base, CUSTOMERS) == _pending(onec_base, ITEMS) == 0
+    assert app_table(contract, "customers")[(customer,)]["name"] == "Клиент изменён"
+    assert app_table(contract, "items")[(item,)]["name"] == "Товар изменён"
+
+
+async def test_a_node_entity_failing_confirms_nothing_and_the_packet_comes_again(
+    database_url: str,
+    onec_base: EmulatorBase,
+    trade_transport: httpx2.AsyncBaseTransport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from onec_bridge.sync.page_writer import PageWriter
+
+    contract = contract_with(
+        database_url, {"customers": CUSTOMER_ENTITY, "items": ITEM_ON_SITE_NODE}
+    )
+    await run_sync(contract, transport=trade_transport)
+    customer, item = _refs(onec_base, CUSTOMERS)[1], _refs(onec_base, ITEMS)[7]
+    onec_base.update_object(CUSTOMERS, customer, {"Description": "Клиент 2"})
+    onec_base.update_object(ITEMS, item, {"Description": "Товар 2"})
+    write_pages = PageWriter.write_pages
+
+    def items_fail(self: PageWriter, *args: Any) -> Any:
+        if self.plan.name == "items":
+            raise OSError("disk full while writing items")
+        return write_pages(self, *args)
+
+    monkeypatch.setattr(PageWriter, "write_pages", items_fail)
+    with pytest.raises(OSError, match="disk full"):
+        await run_sync(contract, transport=trade_transport)
+    monkeypatch.undo()
+    assert app_table(contract, "customers")[(customer,)]["name"] == "Клиент 2"  # committed
+    assert _site_node(onec_base)["ReceivedNo"] == "1"  # ... but nothing confirmed
+    assert _pending(onec_base, ITEMS) == 1
+    assert _last_status(contract, "items") == "failed"
+
+    again = await run_sync(contract, transport=trade_transport)
+
+    assert [(r.entity, r.counts.unchanged, r.counts.updated) for r in again] == [
+        ("customers", 1, 0),  # the same packet: applied before, nothing rewritten
+        ("items", 0, 1),
+    ]
+    assert _site_node(onec_base)["ReceivedNo"] == "2"
+    assert _pending(onec_base, CUSTOMERS) == _pending(onec_base, ITEMS) == 0
+    assert app_table(contract, "items")[(item,)]["name"] == "Товар 2"
+
+
+async def test_a_resumed_first_load_defers_its_nodes_packet_to_the_next_run(
+    database_url: str, onec_base: EmulatorBase, trade_transport: httpx2.AsyncBaseTransport
+) -> None:
+    """items joins the customers' node and its first load dies halfway. Resuming it must not
+    ask SelectChanges again (that would number later changes into the packet the load
+    confirms), so the customers' packet waits one run, and nothing is confirmed early."""
+    from tests.sync.test_pull import FailingAfter
+
+    alone = contract_with(database_url, {"customers": CUSTOMER_ENTITY})
+    await run_sync(alone, transport=trade_transport)
+    both = contract_with(database_url, {"customers": CUSTOMER_ENTITY, "items": ITEM_ON_SITE_NODE})
+    first, second = _refs(onec_base, CUSTOMERS)[2:4]
+    onec_base.update_object(CUSTOMERS, first, {"Description": "Первое изменение"})
+    with pytest.raises(Exception, match=r"network down|unreachable"):
+        await run_sync(both, transport=FailingAfter(trade_transport, 8))
+    assert _last_status(both, "items") == "failed"
+    assert 0 < len(app_table(both, "items")) < onec_base.count(ITEMS)  # a checkpoint to resume
+    onec_base.update_object(CUSTOMERS, second, {"Description": "Второе изменение"})
+    [(loaded_item,), *_] = app_table(both, "items")  # loaded before the crash: not again
+    onec_base.update_object(ITEMS, loaded_item, {"Description": "Товар после сбоя"})
+
+    [deferred, loaded] = await run_sync(both, transport=trade_transport)
+
+    assert (deferred.entity, deferred.mode, deferred.counts.read) == (
+        "customers",
+        "exchange_plan",
+        0,
+    )
+    assert (loaded.entity, loaded.mode, loaded.resumed) == ("items", "exchange_plan_full", True)
+    assert len(app_table(both, "items")) == onec_base.count(ITEMS)
+    assert _site_node(onec_base)["ReceivedNo"] == "1"  # not confirmed: customers wait
+    assert app_table(both, "customers")[(second,)]["name"] != "Второе изменение"
+
+    [customers, items] = await run_sync(both, transport=trade_transport)
+
+    assert (customers.mode, items.mode) == ("exchange_plan", "exchange_plan")
+    assert customers.counts.updated >= 1
+    assert _site_node(onec_base)["ReceivedNo"] == "2"
+    assert _pending(onec_base, CUSTOMERS) == _pending(onec_base, ITEMS) == 0
+    names = app_table(both, "customers")
+    assert (names[(first,)]["name"], names[(second,)]["name"]) == (
+        "Первое изменение",
+        "Второе изменение",
+    )
+    # confirming a renumbered packet after the resumed load would have dropped this change
+    assert app_table(both, "items")[(loaded_item,)]["name"] == "Товар после сбоя"
+
+
+async def test_a_node_whose_packet_cannot_be_read_leaves_no_run_open(
+    database_url: str, onec_base: EmulatorBase, trade_transport: httpx2.AsyncBaseTransport
+) -> None:
+    from tests.sync.test_pull import FailingAfter
+
+    contract = contract_with(
+        database_url, {"customers": CUSTOMER_ENTITY, "items": ITEM_ON_SITE_NODE}
+    )
+    await run_sync(contract, transport=trade_transport)
+    with pytest.raises(Exception, match=r"network down|unreachable"):
+        await run_sync(contract, transport=FailingAfter(trade_transport, 1))  # node read only
+    assert _last_status(contract, "customers") == _last_status(contract, "items") == "failed"
+    assert _site_node(onec_base)["ReceivedNo"] == "1"
+
+
+async def test_pulling_one_exchange_entity_runs_it_as_its_nodes_only_entity(
+    database_url: str, onec_base: EmulatorBase, trade_transport: httpx2.AsyncBaseTransport
+) -> None:
+    from onec_bridge.onec.client import OneCClient
+    from onec_bridge.sync.entity_plan import EntityPlan
+    from onec_bridge.sync.pull import PullEngine
+
+    contract = contract_with(database_url, {"customers": CUSTOMER_ENTITY})
+    database = Database(contract)
+    database.create_schema()
+    plan = EntityPlan.build(
+        "customers", contract.entities["customers"], database.tables["customers"], 50
+    )
+    async with OneCClient(contract.onec, transport=trade_transport) as client:
+        engine = PullEngine(client, database, "corr")
+        try:
+            result = await engine.pull(plan)
+        finally:
+            engine.close()
+    database.dispose()
+    assert (result.mode, result.status) == ("exchange_plan_full", "succeeded")
+    assert _site_node(onec_base)["ReceivedNo"] == "1"
 
 
 SALES_BY_DATE: dict[str, Any] = {

@@ -372,23 +372,23 @@ class Contract(BaseModel):
                     )
         return self
 
-    @model_validator(mode="after")
-    def _one_entity_per_node(self) -> Contract:
-        """An acknowledgement drops the node's whole packet, so a node feeds one entity."""
-        owners: dict[tuple[str, str], str] = {}
-        for name, entity in self.entities.items():
-            node = entity.exchange_plan
-            if node is None or entity.incremental is not IncrementalStrategy.EXCHANGE_PLAN:
-                continue
-            where = (node.entity_set, node.node.strip())
-            if where in owners:
-                raise ValueError(
-                    f"entities.{name}.exchange_plan: node {node.node!r} of {node.entity_set} "
-                    f"already feeds entity {owners[where]!r}; acknowledging a packet removes "
-                    "every change in it, so give each entity its own node in 1C"
-                )
-            owners[where] = name
-        return self
+    def exchange_node_of(self, name: str) -> tuple[str, str] | None:
+        """``(exchange-plan set, node code)`` feeding entity ``name``, when it is synced by
+        ``incremental: exchange_plan``. Entities that share a node are synced together: a
+        confirmation drops the node's whole packet, so every one of them must apply it first."""
+        entity = self.entities[name]
+        node = entity.exchange_plan
+        if node is None or entity.incremental is not IncrementalStrategy.EXCHANGE_PLAN:
+            return None
+        return node.entity_set, node.node.strip()
+
+    def node_partners(self, name: str) -> list[str]:
+        """The entities fed by the same exchange-plan node as ``name`` (``name`` included, in
+        contract order); just ``name`` for an entity not synced by an exchange plan."""
+        node = self.exchange_node_of(name)
+        if node is None:
+            return [name]
+        return [other for other in self.entities if self.exchange_node_of(other) == node]
 
     def table_of(self, entity_name: str) -> str:
         return self.entities[entity_name].table or entity_name

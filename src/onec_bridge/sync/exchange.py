@@ -14,6 +14,11 @@ The first run of such an entity (no row versions yet, or ``--full``) numbers the
 registrations first, then loads the whole set and confirms that number afterwards: what
 was registered before the load is in the load. A change made during the load is
 registered again without a number, so it is not confirmed and comes in the next packet.
+
+Several entities may share a node: one packet carries the changes of all of them, and the
+confirmation drops it whole, so they run together (``PullEngine.pull_node``): one
+``SelectChanges``, each entity's part applied and committed, one confirmation after the
+last commit.
 """
 
 from __future__ import annotations
@@ -83,8 +88,8 @@ async def acknowledge(client: OneCClient, node: Node) -> None:
 
 
 def packet_of(feed: AtomFeed, plan: EntityPlan, message_no: int) -> Packet:
-    """The entries and deleted keys of ``plan``'s set; other sets of the packet are skipped
-    (a node feeds one entity: the contract refuses two entities on one node)."""
+    """The entries and deleted keys of ``plan``'s set; other sets of the packet are the
+    node's other entities' (or of no entity: skipped)."""
     set_name = plan.entity_set
     rows = [
         dict(entry.properties)

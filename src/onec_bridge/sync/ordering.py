@@ -7,7 +7,7 @@ from graphlib import CycleError, TopologicalSorter
 
 from onec_bridge.contract.model import Contract
 
-__all__ = ["EntitySelectionError", "dependency_order"]
+__all__ = ["EntitySelectionError", "dependency_order", "sync_steps"]
 
 
 class EntitySelectionError(ValueError):
@@ -46,3 +46,44 @@ def dependency_order(contract: Contract, names: Sequence[str]) -> list[str]:
 def _depth(graph: dict[str, set[str]], name: str) -> int:
     parents = graph.get(name, set())
     return 0 if not parents else 1 + max(_depth(graph, parent) for parent in parents)
+
+
+def sync_steps(contract: Contract, names: Sequence[str]) -> list[list[str]]:
+    """The runs that sync ``names``, in dependency order: one entity a step, except that the
+    entities one exchange-plan node feeds make one step together (each in dependency
+    order within it), and an entity asked for brings its node's other entities along."""
+    wanted = list(dict.fromkeys(partner for name in names for partner in _partners(contract, name)))
+    ordered = dependency_order(contract, wanted)
+    position = {name: index for index, name in enumerate(ordered)}
+    step_of = {name: _step_key(contract, name) for name in ordered}
+    members: dict[str, list[str]] = {}
+    for name in ordered:
+        members.setdefault(step_of[name], []).append(name)
+    graph: dict[str, set[str]] = {step: set() for step in members}
+    for name in ordered:
+        for spec in contract.entities[name].fields.values():
+            target = spec.references
+            if target in step_of and step_of[target] != step_of[name]:
+                graph[step_of[name]].add(step_of[target])
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        raise EntitySelectionError(
+            f"entities reference each other in a cycle through an exchange-plan node: "
+            f"{exc.args[1]}; the entities of one node are synced together, so none of them "
+            "can reference an entity that references one of them"
+        ) from None
+    first = {step: position[group[0]] for step, group in members.items()}
+    steps = sorted(members, key=lambda step: (_depth(graph, step), first[step]))
+    return [members[step] for step in steps]
+
+
+def _partners(contract: Contract, name: str) -> list[str]:
+    if name not in contract.entities:
+        return [name]  # reported by dependency_order
+    return contract.node_partners(name)
+
+
+def _step_key(contract: Contract, name: str) -> str:
+    node = contract.exchange_node_of(name)
+    return name if node is None else f"node {node[0]}/{node[1]}"

@@ -9,18 +9,19 @@ a complete listing: every key not seen by this run is gone from 1C.
 Modes (chosen per run from the contract's ``incremental`` and the entity's state):
 ``full`` (first load, ``--full``, ``incremental: full``, sets without DataVersion),
 ``data_version``, ``modified_field`` (a window, no physical-delete detection),
-``exchange_plan`` (one packet) and ``exchange_plan_full`` (the first load of an
-exchange-plan entity, confirmed afterwards). A resumed run keeps its mode. A tabular
-section's ``data_version`` lists its owners and fetches the sections of changed ones
-(:mod:`onec_bridge.sync.owner_versions`).
+``exchange_plan`` (one packet, shared by the entities of its node: ``pull_node``) and
+``exchange_plan_full`` (the first load of an exchange-plan entity, confirmed afterwards).
+A resumed run keeps its mode. A tabular section's ``data_version`` lists its owners and
+fetches the sections of changed ones (:mod:`onec_bridge.sync.owner_versions`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 import structlog
 
 from onec_bridge.contract.model import IncrementalStrategy
+from onec_bridge.onec.atom import AtomFeed
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.store.database import Database
 from onec_bridge.store.locks import LockLost
@@ -76,6 +78,24 @@ _COUNTABLE = (SourceKind.OBJECT, SourceKind.REGISTER, SourceKind.CONSTANT)
 
 
 @dataclass
+class _EntityRun:
+    """One entity's run: its writer, run record, mode and result."""
+
+    plan: EntityPlan
+    writer: PageWriter
+    opened: OpenRun
+    mode: str
+    #: a first load that is not a resume: no stored versions to compare with
+    assume_new: bool
+    result: RunResult
+    started: float
+
+    @property
+    def counts(self) -> RunCounts:
+        return self.opened.counts
+
+
+@dataclass
 class PullEngine:
     """Pulls entities from one 1C base into one database."""
 
@@ -112,6 +132,63 @@ class PullEngine:
         self._classifier.shutdown(wait=True)
 
     async def pull(self, plan: EntityPlan, *, full: bool = False) -> RunResult:
+        """One entity's run (an exchange-plan entity: as the only one of its node)."""
+        if plan.entity.incremental is IncrementalStrategy.EXCHANGE_PLAN:
+            [result] = await self.pull_node([plan], full=full)
+            return result
+        run = await self._open(plan, full)
+        async with self._running(run):
+            await self._load(run)
+            await self._succeed(run)
+        return run.result
+
+    async def pull_node(
+        self, plans: Sequence[EntityPlan], *, full: bool = False
+    ) -> list[RunResult]:
+        """The entities one exchange-plan node feeds (``sync.exchange``), in the given order:
+        one ``SelectChanges`` for all of them, each entity's part applied and committed in
+        its own run, then one ``NotifyChangesReceived``, only once every one has committed
+        (the confirmation drops the whole packet). A failure stops the node's entities there,
+        confirms nothing, and the next run gets the packet again."""
+        spec = plans[0].entity.exchange_plan
+        assert spec is not None
+        runs: list[_EntityRun] = []
+        waiting: list[_EntityRun] = []  # opened, not run yet
+        try:
+            for plan in plans:
+                runs.append(await self._open(plan, full))
+                waiting.append(runs[-1])
+            node = await exchange.read_node(self.client, spec)
+            # a full load resumed after a crash confirms the number its first start gave;
+            # asking again would number later changes into it, unloaded (``sync.exchange``)
+            resuming = any(run.mode == PACKET_FULL and run.opened.resumed for run in runs)
+            feed = None if resuming else await exchange.select_changes(self.client, node)
+            while waiting:
+                run = waiting.pop(0)
+                async with self._running(run):
+                    if run.mode != PACKET:
+                        await self._load(run)  # the node's first load (after the numbering)
+                    elif feed is not None:
+                        await self._apply_packet(run, feed, node)
+                    else:
+                        log.info("sync.packet_deferred", reason="a full load of the node resumes")
+                    await self._succeed(run)
+        except Exception as exc:
+            for run in waiting:  # opened, never run: not left `running`
+                await self._fail(run, exc, f"not run: the node's run stopped ({exc})")
+            raise
+        if feed is None and any(run.mode == PACKET for run in runs):
+            return [run.result for run in runs]  # a deferred packet is confirmed next time
+        try:  # only after every entity's rows are committed: at-least-once
+            await exchange.acknowledge(self.client, node)
+        except Exception as exc:
+            for run in runs:
+                await self._fail(run, exc)
+            raise
+        return [run.result for run in runs]
+
+    async def _open(self, plan: EntityPlan, full: bool) -> _EntityRun:
+        """Resume or open the entity's run record, in the mode its state calls for."""
         started = time.perf_counter()
         writer = PageWriter(self.database, plan)
         writer.lock_owner = self.correlation_id if self.confirm_lock else None
@@ -131,73 +208,71 @@ class PullEngine:
         # a tabular section's incremental run lists its owners, not every line
         lines_listed = not (plan.uses_owner_versions and mode == DATA_VERSION)
         writer.track_listing = mode in _COMPLETE_LISTINGS and lines_listed
-        structlog.contextvars.bind_contextvars(entity=plan.name, run_id=opened.run_id)
         writer.rewrite_all = full
-        log.info("sync.start", source=plan.entity_set, mode=mode, resumed=opened.resumed)
-        counts = opened.counts
         result = RunResult(
-            plan.name, opened.run_id, self.correlation_id, mode, "running", 0.0, counts
+            plan.name, opened.run_id, self.correlation_id, mode, "running", 0.0, opened.counts
         )
         result.resumed = opened.resumed
+        assume_new = not history and not full and not opened.resumed
+        return _EntityRun(plan, writer, opened, mode, assume_new, result, started)
+
+    @contextlib.asynccontextmanager
+    async def _running(self, run: _EntityRun) -> AsyncIterator[None]:
+        """The run's log context and outcome: succeeded when the block ends, else failed
+        (the run record too) and the error raised on."""
+        structlog.contextvars.bind_contextvars(entity=run.plan.name, run_id=run.opened.run_id)
+        log.info(
+            "sync.start", source=run.plan.entity_set, mode=run.mode, resumed=run.opened.resumed
+        )
         try:
-            assume_new = not history and not full and not opened.resumed
-            await self._run(plan, writer, opened, mode, assume_new)
-            result.status = "succeeded"
+            yield
+            run.result.status = "succeeded"
         except Exception as exc:
-            result.status = "failed"
-            result.errors.append(str(exc))
-            if not isinstance(exc, LockLost):  # the run record is the new holder's now
-                await self._db(writer.close_run, opened.run_id, "failed", counts, str(exc))
-            log.error("sync.failed", error=str(exc), error_type=type(exc).__name__)
+            await self._fail(run, exc)
             raise
         finally:
-            result.seconds = time.perf_counter() - started
+            run.result.seconds = time.perf_counter() - run.started
             structlog.contextvars.unbind_contextvars("entity", "run_id")
         log.info(
             "sync.done",
-            **vars(counts),
-            seconds=round(result.seconds, 3),
-            rows_per_second=round(result.rows_per_second),
+            entity=run.plan.name,
+            run_id=run.opened.run_id,
+            **vars(run.counts),
+            seconds=round(run.result.seconds, 3),
+            rows_per_second=round(run.result.rows_per_second),
         )
-        return result
 
-    async def _run(
-        self, plan: EntityPlan, writer: PageWriter, opened: OpenRun, mode: str, assume_new: bool
-    ) -> None:
-        """The run's work, its success record, then (exchange plans) the confirmation."""
-        counts, run_id = opened.counts, opened.run_id
-        node = None
-        if mode in (PACKET, PACKET_FULL):
-            assert plan.entity.exchange_plan is not None
-            node = await exchange.read_node(self.client, plan.entity.exchange_plan)
-        if mode == PACKET:
-            assert node is not None
-            await self._apply_packet(plan, writer, run_id, node, counts)
-        else:
-            if mode == PACKET_FULL and not opened.resumed:
-                assert node is not None
-                await exchange.select_changes(self.client, node)  # number what is pending
-            listings = await self._listings(plan, writer, mode, opened.cursor)
-            total = await self._total(plan, listings[1])
-            await self._stream(plan, writer, run_id, listings[0], mode, counts, total, assume_new)
-        # the deletes, their digests dropped and the success record: one transaction
-        counts.add(await self._db(writer.succeed, run_id, counts, writer.track_listing))
-        if node is not None:  # only after the rows are committed: at-least-once
-            await exchange.acknowledge(self.client, node)
+    async def _fail(self, run: _EntityRun, exc: Exception, reason: str | None = None) -> None:
+        """Record the run as failed with ``reason`` (default: the error)."""
+        error = reason or str(exc)
+        run.result.status = "failed"
+        run.result.errors.append(error)
+        if not isinstance(exc, LockLost):  # the run record is the new holder's now
+            await self._db(run.writer.close_run, run.opened.run_id, "failed", run.counts, error)
+        log.error("sync.failed", entity=run.plan.name, error=error, error_type=type(exc).__name__)
 
-    async def _apply_packet(
-        self,
-        plan: EntityPlan,
-        writer: PageWriter,
-        run_id: int,
-        node: exchange.Node,
-        counts: RunCounts,
-    ) -> None:
-        feed = await exchange.select_changes(self.client, node)
+    async def _load(self, run: _EntityRun) -> None:
+        """List and write the entity's pages in the run's mode (not a packet)."""
+        plan, writer = run.plan, run.writer
+        listings, covered = await self._listings(plan, writer, run.mode, run.opened.cursor)
+        total = await self._total(plan, covered)
+        await self._stream(
+            plan, writer, run.opened.run_id, listings, run.mode, run.counts, total, run.assume_new
+        )
+
+    async def _succeed(self, run: _EntityRun) -> None:
+        """The deletes, their digests dropped and the success record: one transaction."""
+        writer = run.writer
+        found = await self._db(writer.succeed, run.opened.run_id, run.counts, writer.track_listing)
+        run.counts.add(found)
+
+    async def _apply_packet(self, run: _EntityRun, feed: AtomFeed, node: exchange.Node) -> None:
+        """The entity's part of the node's packet: upserted, its deleted keys removed."""
+        plan, writer, counts = run.plan, run.writer, run.counts
         packet = exchange.packet_of(feed, plan, node.next_message)
         page = await self._db(writer.classify, packet.rows)
         page.cursor = {exchange.PACKET_CURSOR: packet.message_no}
-        counts.add(await self._db(writer.write_pages, run_id, [page], counts))
+        counts.add(await self._db(writer.write_pages, run.opened.run_id, [page], counts))
         if packet.deleted:
             counts.add(await self._db(writer.delete_keys, packet.deleted))
         log.info(

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 
 import httpx2
 import structlog
 
-from onec_bridge.contract.model import Contract, Direction
+from onec_bridge.contract.model import Contract, Direction, IncrementalStrategy
 from onec_bridge.logs import register_secret
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.store.database import Database
 from onec_bridge.store.locks import entity_lock
 from onec_bridge.sync.counts import RunResult
 from onec_bridge.sync.entity_plan import EntityPlan
-from onec_bridge.sync.ordering import dependency_order
+from onec_bridge.sync.ordering import sync_steps
 from onec_bridge.sync.pull import ProgressCallback, PullEngine
 
 __all__ = ["new_correlation_id", "run_sync"]
@@ -36,7 +37,9 @@ async def run_sync(
     transport: httpx2.AsyncBaseTransport | None = None,
     force_schema: bool = False,
 ) -> list[RunResult]:
-    """Pull the named entities (default: every 1C-mastered one) in dependency order.
+    """Pull the named entities (default: every 1C-mastered one) in dependency order. The
+    entities one exchange-plan node feeds are pulled together, from one packet, even when
+    only one of them is named (``sync.ordering.sync_steps``).
 
     ``force_schema`` applies contract changes that lose data (see ``store.migrate``);
     ``full`` also compares every destination table with the contract again (see
@@ -53,7 +56,7 @@ async def run_sync(
             if entity.direction is not Direction.APP_TO_ONEC
         ]
     )
-    ordered = dependency_order(contract, names)
+    steps = sync_steps(contract, names)
     structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
     database = Database(contract)
     database.create_schema(force_schema=force_schema, recheck=full)
@@ -64,14 +67,17 @@ async def run_sync(
         ) as client:
             engine = PullEngine(client, database, correlation_id, progress, confirm_lock=True)
             try:
-                for name in ordered:
-                    plan = EntityPlan.build(
-                        name,
-                        contract.entities[name],
-                        database.tables[name],
-                        contract.onec.page_size,
-                    )
-                    results.append(await _pull_locked(engine, plan, full))
+                for step in steps:
+                    plans = [
+                        EntityPlan.build(
+                            name,
+                            contract.entities[name],
+                            database.tables[name],
+                            contract.onec.page_size,
+                        )
+                        for name in step
+                    ]
+                    results.extend(await _pull_locked(engine, plans, full))
             finally:
                 engine.close()
     finally:
@@ -80,12 +86,16 @@ async def run_sync(
     return results
 
 
-async def _pull_locked(engine: PullEngine, plan: EntityPlan, full: bool) -> RunResult:
-    """Pull one entity while holding its lock; a concurrent run fails fast with EntityLocked."""
+async def _pull_locked(engine: PullEngine, plans: list[EntityPlan], full: bool) -> list[RunResult]:
+    """Pull one entity, or the entities of one exchange-plan node, while holding each one's
+    lock; a concurrent run fails fast with EntityLocked (and the locks taken are freed)."""
     database = engine.database
-    lock = entity_lock(database.engine, database.state, plan.name, engine.correlation_id)
-    await asyncio.to_thread(lock.acquire)
-    try:
-        return await engine.pull(plan, full=full)
-    finally:
-        await asyncio.to_thread(lock.release)
+    async with contextlib.AsyncExitStack() as held:
+        for plan in plans:
+            lock = entity_lock(database.engine, database.state, plan.name, engine.correlation_id)
+            await asyncio.to_thread(lock.acquire)
+            held.push_async_callback(asyncio.to_thread, lock.release)
+        if plans[0].entity.incremental is IncrementalStrategy.EXCHANGE_PLAN:
+            return await engine.pull_node(plans, full=full)
+        [plan] = plans
+        return [await engine.pull(plan, full=full)]
