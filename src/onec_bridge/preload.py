@@ -6,8 +6,9 @@ the first engine is made (~10 ms). The bridge's state tables carry options of bo
 dialects (``sqlite_with_rowid``, ``postgresql_include``), and SQLAlchemy imports a
 dialect to check its options, so the first ``Database()`` would also import the
 dialect the URL does not use (~8 ms on PostgreSQL). A process that syncs on a schedule
-pays that once either way; calling :func:`preload_dependencies` where the process starts keeps it
-out of the first run's duration (and out of a run's timing in the benchmarks).
+pays that once either way; calling :func:`preload_dependencies` where the process
+starts keeps it out of the first run's duration (and out of a run's timing in the
+benchmarks).
 
 It then freezes what start-up made (``gc.freeze``): modules, classes and SQLAlchemy's
 structures live until exit, yet every full collection would walk them again — about

@@ -39,11 +39,7 @@ def catalog(
 ) -> EntitySet:
     """A catalog with 1C's standard fields in the order 1C publishes them."""
     name = f"Catalog_{object_name}"
-    head = [
-        Property("Ref_Key", EdmType.GUID, nullable=False),
-        Property("DataVersion", EdmType.STRING),
-        Property("DeletionMark", EdmType.BOOLEAN),
-    ]
+    head = list(_reference_head())
     if owner is not None:
         head.append(Property("Owner_Key", EdmType.GUID, ref_to=owner))
     if hierarchical:
@@ -54,11 +50,10 @@ def catalog(
     if code_length:
         head.append(Property("Code", EdmType.STRING, fixed_length=code_length))
     head.append(Property("Description", EdmType.STRING))
-    tail = [Property("Predefined", EdmType.BOOLEAN), Property("PredefinedDataName", EdmType.STRING)]
     return EntitySet(
         name,
         ObjectKind.CATALOG,
-        (*head, *attributes, *tail),
+        (*head, *attributes, *_predefined_tail()),
         tabular_sections=tabular_sections,
         code_length=code_length,
         hierarchical=hierarchical,
@@ -73,9 +68,7 @@ def document(
 ) -> EntitySet:
     """A document with 1C's standard fields; it is presented as Number + Date."""
     head = (
-        Property("Ref_Key", EdmType.GUID, nullable=False),
-        Property("DataVersion", EdmType.STRING),
-        Property("DeletionMark", EdmType.BOOLEAN),
+        *_reference_head(),
         Property("Number", EdmType.STRING, fixed_length=number_length),
         Property("Date", EdmType.DATETIME),
         Property("Posted", EdmType.BOOLEAN),
@@ -96,17 +89,28 @@ def exchange_plan(object_name: str, *attributes: Property, code_length: int = 9)
         f"ExchangePlan_{object_name}",
         ObjectKind.EXCHANGE_PLAN,
         (
-            Property("Ref_Key", EdmType.GUID, nullable=False),
-            Property("DataVersion", EdmType.STRING),
-            Property("DeletionMark", EdmType.BOOLEAN),
+            *_reference_head(),
             Property("Code", EdmType.STRING, fixed_length=code_length),
             Property("Description", EdmType.STRING),
             Property("SentNo", EdmType.INT64),
             Property("ReceivedNo", EdmType.INT64),
             Property("ThisNode", EdmType.BOOLEAN),
             *attributes,
-            Property("Predefined", EdmType.BOOLEAN),
-            Property("PredefinedDataName", EdmType.STRING),
+            *_predefined_tail(),
         ),
         code_length=code_length,
     )
+
+
+def _reference_head() -> tuple[Property, ...]:
+    """The fields every reference object (catalog, document, exchange plan) starts with."""
+    return (
+        Property("Ref_Key", EdmType.GUID, nullable=False),
+        Property("DataVersion", EdmType.STRING),
+        Property("DeletionMark", EdmType.BOOLEAN),
+    )
+
+
+def _predefined_tail() -> tuple[Property, ...]:
+    """The fields catalogs and exchange plans end with."""
+    return (Property("Predefined", EdmType.BOOLEAN), Property("PredefinedDataName", EdmType.STRING))

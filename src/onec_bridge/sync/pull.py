@@ -84,11 +84,14 @@ class _EntityRun:
     plan: EntityPlan
     writer: PageWriter
     opened: OpenRun
-    mode: str
     #: a first load that is not a resume: no stored versions to compare with
     assume_new: bool
     result: RunResult
     started: float
+
+    @property
+    def mode(self) -> str:
+        return self.result.mode
 
     @property
     def counts(self) -> RunCounts:
@@ -153,7 +156,7 @@ class PullEngine:
         spec = plans[0].entity.exchange_plan
         assert spec is not None
         runs: list[_EntityRun] = []
-        waiting: list[_EntityRun] = []  # opened, not run yet
+        waiting: deque[_EntityRun] = deque()  # opened, not run yet
         try:
             for plan in plans:
                 runs.append(await self._open(plan, full))
@@ -164,7 +167,7 @@ class PullEngine:
             resuming = any(run.mode == PACKET_FULL and run.opened.resumed for run in runs)
             feed = None if resuming else await exchange.select_changes(self.client, node)
             while waiting:
-                run = waiting.pop(0)
+                run = waiting.popleft()
                 async with self._running(run):
                     if run.mode != PACKET:
                         await self._load(run)  # the node's first load (after the numbering)
@@ -214,7 +217,7 @@ class PullEngine:
         )
         result.resumed = opened.resumed
         assume_new = not history and not full and not opened.resumed
-        return _EntityRun(plan, writer, opened, mode, assume_new, result, started)
+        return _EntityRun(plan, writer, opened, assume_new, result, started)
 
     @contextlib.asynccontextmanager
     async def _running(self, run: _EntityRun) -> AsyncIterator[None]:
@@ -366,10 +369,10 @@ class PullEngine:
         """Producer: list pages (a bounded number of requests in flight, never more than the
         contract's ``resilience.max_concurrency``; the next page is listed while this one is
         classified, and on PostgreSQL ``CLASSIFY_AHEAD`` pages are classified at once), start
-        fetching what changed, hand pages over in order. Changed rows
-        are fetched while the listing goes on: the page is queued as its fetch task, and the
-        changed keys of consecutive pages are fetched together (``FETCH_GROUP_KEYS``), so
-        chains run full length instead of ending half-empty on every page."""
+        fetching what changed, hand pages over in order. Changed rows are fetched while the
+        listing goes on: the page is queued as its fetch task, and the changed keys of
+        consecutive pages are fetched together (``FETCH_GROUP_KEYS``), so chains run full
+        length instead of ending half-empty on every page."""
         group: list[SourcePage] = []
         classifying: deque[tuple[Listing, asyncio.Future[SourcePage]]] = deque()
         try:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import httpx2
 import structlog
 
-from onec_bridge.contract.model import Contract, Direction, IncrementalStrategy
+from onec_bridge.contract.model import Contract, Direction
 from onec_bridge.logs import register_secret
 from onec_bridge.onec.client import OneCClient
 from onec_bridge.store.database import Database
@@ -95,7 +95,6 @@ async def _pull_locked(engine: PullEngine, plans: list[EntityPlan], full: bool) 
             lock = entity_lock(database.engine, database.state, plan.name, engine.correlation_id)
             await asyncio.to_thread(lock.acquire)
             held.push_async_callback(asyncio.to_thread, lock.release)
-        if plans[0].entity.incremental is IncrementalStrategy.EXCHANGE_PLAN:
+        if len(plans) > 1:  # the entities of one exchange-plan node
             return await engine.pull_node(plans, full=full)
-        [plan] = plans
-        return [await engine.pull(plan, full=full)]
+        return [await engine.pull(plans[0], full=full)]
