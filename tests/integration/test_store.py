@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -191,3 +193,28 @@ def test_listing_changes_returns_only_rows_whose_stored_version_differs(database
     assert unchanged == []
     assert empty_key == [(0, True, False)]
     assert nothing == []
+
+
+def test_sqlite_checkpoints_the_wal_only_past_64_mib(tmp_path: Path) -> None:
+    """Batches rewrite the same index pages; checkpointing every 4 MiB (SQLite's default)
+    copied them to the database file again and again. The WAL now grows to 64 MiB first,
+    and never much beyond."""
+    path = tmp_path / "wal.db"
+    db = Database(contract(f"sqlite:///{path}"))
+    db.create_schema()
+    table = db.tables["products"]
+    wal = Path(f"{path}-wal")
+    sizes = []
+    for batch in range(26):  # ~3 MiB of WAL a batch: past 64 MiB at batch 22
+        rows = [
+            {"id": str(uuid.UUID(int=batch * 10_000 + index)), "name": "x" * 200}
+            for index in range(10_000)
+        ]
+        with db.engine.begin() as conn:
+            upsert_rows(conn, table, rows)
+        sizes.append(wal.stat().st_size)
+    db.dispose()
+    assert sizes[5] > 8 * 2**20  # not checkpointed at 4 MiB
+    assert max(sizes) < 80 * 2**20  # checkpointed, and the file cut back, past 64 MiB
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM products").fetchone() == (260_000,)

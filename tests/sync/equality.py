@@ -12,12 +12,15 @@ from onec_bridge.mapping.row_mapper import RowMapper
 from onec_bridge.store.database import Database
 
 
-def onec_rows(base: EmulatorBase, contract: Contract, entity: str) -> dict[str, dict[str, Any]]:
-    """Every object of the entity's set, mapped as the contract says, keyed by id."""
+def onec_rows(
+    base: EmulatorBase, contract: Contract, entity: str, skip: set[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every object of the entity's set but ``skip``, mapped as the contract says, by id."""
     spec = contract.entities[entity]
     set_name = spec.source.odata
     assert set_name is not None
     refs = [row[0] for row in base.query(f'SELECT "Ref_Key" FROM "{set_name}"')]
+    refs = [ref for ref in refs if ref not in (skip or set())]
     wire = [base.get(set_name, ref) for ref in refs]
     mapped = RowMapper(spec).map_rows(row for row in wire if row is not None)
     assert not mapped.rejected

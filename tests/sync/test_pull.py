@@ -12,7 +12,7 @@ from onec_bridge.emulator import EmulatorBase
 from onec_bridge.store.database import Database
 from onec_bridge.sync.runner import run_sync
 from tests.sync.conftest import ITEMS, demo_contract
-from tests.sync.equality import assert_equal_to_onec
+from tests.sync.equality import app_rows, assert_equal_to_onec, onec_rows
 
 ITEMS_SET = "Catalog_Номенклатура"
 
@@ -151,6 +151,10 @@ async def test_bad_row_goes_to_dead_letters_and_the_rest_syncs(
     assert "control character" in letter["reason"]
     assert "column name" in letter["reason"]
     assert "Соль" in letter["payload"]
+    # the victim's page went value by value (the reference path): its other rows, their
+    # prices and dates included, are stored exactly as the fast path would store them
+    expected = onec_rows(onec_base, contract, "products", skip={victim})
+    assert app_rows(contract, "products") == expected
 
 
 async def test_a_data_version_run_failing_mid_fetch_leaves_no_request_running(

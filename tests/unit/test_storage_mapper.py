@@ -16,7 +16,7 @@ from onec_bridge.contract.model import Entity
 from onec_bridge.mapping.columns import fast_column
 from onec_bridge.mapping.converters import converter_for
 from onec_bridge.mapping.row_mapper import RowMapper
-from onec_bridge.mapping.storage import StorageMapper
+from onec_bridge.mapping.storage import StorageMapper, stored_processor
 from onec_bridge.store.column_types import sql_type
 
 GUID = "5f6a1d1c-2f55-11ef-8b5a-0242ac120002"
@@ -53,7 +53,7 @@ BAD: dict[str, list[Any]] = {
 
 def reference(column_type: str, dialect: Dialect, values: list[Any]) -> list[Any]:
     convert = converter_for(column_type)
-    process = sql_type(column_type).dialect_impl(dialect).bind_processor(dialect)
+    process = stored_processor(column_type, sql_type(column_type), dialect)
     out = []
     for value in values:
         converted = convert(value)
@@ -113,12 +113,15 @@ def test_decimals_match_the_reference(values: list[Any]) -> None:
         check_column("decimal(6,0)", dialect_name, values)
 
 
-def test_postgres_decimals_take_the_fast_path_with_the_reference_exponent() -> None:
+def test_postgres_decimals_and_datetimes_take_the_fast_path_as_text() -> None:
     fast = fast_column("decimal(15,2)", "postgresql")
     assert fast is not None
     got = fast([Decimal("8209.4"), 100, Decimal("-0.07"), Decimal("-0")])
-    assert got is not None
-    assert [str(value) for value in got] == ["8209.40", "100.00", "-0.07", "-0.00"]
+    assert got == ["8209.40", "100.00", "-0.07", "-0.00"]
+    fast = fast_column("datetime", "postgresql")
+    assert fast is not None
+    got = fast(["2024-03-05T14:07:09", "0001-01-01T00:00:00"])
+    assert got == ["2024-03-05 14:07:09.000000", None]
 
 
 @given(

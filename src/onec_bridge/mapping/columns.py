@@ -1,7 +1,8 @@
 """Whole-column fast paths: one page's values of one column, straight to what the driver binds.
 
 The reference for every column is the per-value converter (``converters.py``)
-followed by SQLAlchemy's bind processor for the dialect. A fast path checks a
+followed by ``storage.stored_processor`` (SQLAlchemy's bind processor for the dialect,
+but text for datetimes and decimals on PostgreSQL too). A fast path checks a
 whole column at once (one regex over the joined text, C-level ``map``) and
 returns exactly what the reference returns value by value — or None whenever
 the column holds anything it is not sure about (a None mixed in is handled; an
@@ -42,7 +43,8 @@ _NUMBER_TYPES = frozenset({Decimal, int, str})
 
 def fast_column(column_type: str, dialect: str) -> ColumnFast | None:
     """The fast path of a resolved contract type for ``dialect`` (``sqlite``, ``postgresql``),
-    or None where only the reference is used."""
+    or None where only the reference is used. Datetimes and decimals are stored as text
+    on both (``storage.stored_processor`` says why)."""
     parsed = parse_column_type(column_type)
     base = parsed.base
     sqlite = dialect == "sqlite"
@@ -56,10 +58,9 @@ def fast_column(column_type: str, dialect: str) -> ColumnFast | None:
     elif base == "boolean":
         fast = _boolean_sqlite if sqlite else _boolean
     elif base == "datetime":
-        fast = _datetime_sqlite if sqlite else _datetime
+        fast = _datetime_text
     elif base == "decimal" and parsed.first is not None:
-        texts = _decimal_text(parsed.precision, parsed.scale)
-        fast = texts if sqlite or texts is None else _decimals_from(texts)
+        fast = _decimal_text(parsed.precision, parsed.scale)
     return None if fast is None else _skip_none(fast)
 
 
@@ -155,16 +156,19 @@ _boolean = _booleans({"true": True, "false": False}, lambda values: values)
 _boolean_sqlite = _booleans({"true": 1, "false": 0}, lambda values: list(map(int, values)))
 
 
-def _checked_datetimes(values: list[Any]) -> tuple[str, list[datetime]] | None:
+def _checked_datetimes(values: list[Any]) -> str | None:
+    """The values joined one per line if each is a 1C date of the calendar, else None."""
     joined = _lines(values)
     if joined is None:
         return None
     if values and not _DATETIME_LINES.fullmatch(joined):
         return None
     try:
-        return joined, list(map(datetime.fromisoformat, values))  # a real calendar date
+        for _ in map(datetime.fromisoformat, values):  # a real calendar date: 2024-02-30 fails
+            pass
     except ValueError:
         return None
+    return joined
 
 
 def _empty_dates(values: list[Any], converted: list[Any]) -> list[Any]:
@@ -174,39 +178,20 @@ def _empty_dates(values: list[Any], converted: list[Any]) -> list[Any]:
     ]
 
 
-def _datetime(values: list[Any]) -> list[Any] | None:
-    checked = _checked_datetimes(values)
-    if checked is None:
-        return None
-    joined, moments = checked
-    return _empty_dates(values, moments) if _EMPTY_DATE in joined else moments
-
-
-def _datetime_sqlite(values: list[Any]) -> list[Any] | None:
+def _datetime_text(values: list[Any]) -> list[Any] | None:
     """SQLAlchemy's SQLite DATETIME text, ``YYYY-MM-DD HH:MM:SS.ffffff``."""
-    checked = _checked_datetimes(values)
-    if checked is None or not values:
-        return None if checked is None else []
-    joined = checked[0]
+    joined = _checked_datetimes(values)
+    if joined is None or not values:
+        return None if joined is None else []
     texts = (joined.replace("T", " ").replace("\n", ".000000\n") + ".000000").split("\n")
     return _empty_dates(values, texts) if _EMPTY_DATE in joined else texts
 
 
-def _decimals_from(texts: ColumnFast) -> ColumnFast:
-    """``Decimal`` of the canonical texts: what the reference's ``quantize`` gives (same
-    value, same exponent), for drivers that bind ``Decimal`` (PostgreSQL's numeric)."""
-
-    def fast(values: list[Any]) -> list[Any] | None:
-        done = texts(values)
-        return None if done is None else list(map(Decimal, done))
-
-    return fast
-
-
 def _decimal_text(precision: int, scale: int) -> ColumnFast | None:
-    """Canonical decimal text (``format(quantized, "f")``, what ``ExactDecimal`` binds on
-    SQLite) from JSON numbers or atom texts that already fit: at most ``precision - scale``
-    integer digits without leading zeros, at most ``scale`` decimals, no exponent."""
+    """Canonical decimal text (``format(quantized, "f")``: what ``ExactDecimal`` binds on
+    SQLite, and what COPY sends to PostgreSQL) from JSON numbers or atom texts that already
+    fit: at most ``precision - scale`` integer digits without leading zeros, at most
+    ``scale`` decimals, no exponent."""
     whole = precision - scale
     if whole < 1 or scale < 0:
         return None
