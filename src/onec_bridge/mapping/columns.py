@@ -43,8 +43,8 @@ _NUMBER_TYPES = frozenset({Decimal, int, str})
 
 def fast_column(column_type: str, dialect: str) -> ColumnFast | None:
     """The fast path of a resolved contract type for ``dialect`` (``sqlite``, ``postgresql``),
-    or None where only the reference is used. Datetimes and decimals are stored as text
-    on both (``storage.stored_processor`` says why)."""
+    or None where only the reference is used. Datetimes and decimals go to both as text
+    (``storage.stored_processor`` says why)."""
     parsed = parse_column_type(column_type)
     base = parsed.base
     sqlite = dialect == "sqlite"
