@@ -21,6 +21,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
+from onec_bridge.contract.column_type import parse_column_type
 from onec_bridge.mapping.columns import ColumnFast, fast_column
 from onec_bridge.mapping.converters import Converter
 from onec_bridge.mapping.row_mapper import RejectedRow, RowMapper, compile_tuple_mapper
@@ -46,7 +47,7 @@ def stored_processor(
     same ``timestamp`` and ``numeric``, and psycopg writes a ``str`` several times faster
     than it formats a ``datetime`` or a ``Decimal``: a full sync of 100,000 catalog rows
     spends 0.3 s less CPU."""
-    if dialect.name == "postgresql" and column_type.split("(", 1)[0] in _TEXT_ON_POSTGRES:
+    if dialect.name == "postgresql" and parse_column_type(column_type).base in _TEXT_ON_POSTGRES:
         return sql_type.dialect_impl(_SQLITE).bind_processor(_SQLITE)
     return sql_type.dialect_impl(dialect).bind_processor(dialect)
 

@@ -22,30 +22,11 @@ def dependency_order(contract: Contract, names: Sequence[str]) -> list[str]:
             f"unknown entit{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
             f"the contract defines: {', '.join(sorted(contract.entities))}"
         )
-    wanted = set(names)
-    graph: dict[str, set[str]] = {}
-    for name in names:
-        fields = contract.entities[name].fields.values()
-        graph[name] = {
-            spec.references
-            for spec in fields
-            if spec.references in wanted and spec.references != name
-        }
-    try:
-        ordered = list(TopologicalSorter(graph).static_order())
-    except CycleError as exc:
-        raise EntitySelectionError(
-            f"entities reference each other in a cycle: {exc.args[1]}; "
-            "remove one `references:` of the cycle"
-        ) from None
-    position = {name: index for index, name in enumerate(names)}
-    # stable: among independent entities keep the order the user gave
-    return sorted(ordered, key=lambda name: (_depth(graph, name), position[name]))
-
-
-def _depth(graph: dict[str, set[str]], name: str) -> int:
-    parents = graph.get(name, set())
-    return 0 if not parents else 1 + max(_depth(graph, parent) for parent in parents)
+    return _layered(
+        _reference_graph(contract, names),
+        {name: index for index, name in enumerate(names)},
+        "entities reference each other in a cycle: {cycle}; remove one `references:` of the cycle",
+    )
 
 
 def sync_steps(contract: Contract, names: Sequence[str]) -> list[list[str]]:
@@ -54,28 +35,52 @@ def sync_steps(contract: Contract, names: Sequence[str]) -> list[list[str]]:
     order within it), and an entity asked for brings its node's other entities along."""
     wanted = list(dict.fromkeys(partner for name in names for partner in _partners(contract, name)))
     ordered = dependency_order(contract, wanted)
-    position = {name: index for index, name in enumerate(ordered)}
     step_of = {name: _step_key(contract, name) for name in ordered}
     members: dict[str, list[str]] = {}
     for name in ordered:
         members.setdefault(step_of[name], []).append(name)
-    graph: dict[str, set[str]] = {step: set() for step in members}
-    for name in ordered:
-        for spec in contract.entities[name].fields.values():
-            target = spec.references
-            if target in step_of and step_of[target] != step_of[name]:
-                graph[step_of[name]].add(step_of[target])
+    references = _reference_graph(contract, ordered)
+    graph = {
+        step: {step_of[target] for name in group for target in references[name]} - {step}
+        for step, group in members.items()
+    }
+    first = {step: ordered.index(group[0]) for step, group in members.items()}
+    steps = _layered(
+        graph,
+        first,
+        "entities reference each other in a cycle through an exchange-plan node: {cycle}; "
+        "the entities of one node are synced together, so none of them can reference an "
+        "entity that references one of them",
+    )
+    return [members[step] for step in steps]
+
+
+def _reference_graph(contract: Contract, names: Sequence[str]) -> dict[str, set[str]]:
+    """Each of ``names`` -> the others of ``names`` its fields reference."""
+    wanted = set(names)
+    return {
+        name: {
+            spec.references
+            for spec in contract.entities[name].fields.values()
+            if spec.references in wanted and spec.references != name
+        }
+        for name in names
+    }
+
+
+def _layered(graph: dict[str, set[str]], position: dict[str, int], cycle: str) -> list[str]:
+    """The graph's nodes, each after the ones it points to; independent ones by ``position``
+    (stable: the order the user gave). ``cycle``: the error, ``{cycle}`` naming the nodes."""
     try:
         TopologicalSorter(graph).prepare()
     except CycleError as exc:
-        raise EntitySelectionError(
-            f"entities reference each other in a cycle through an exchange-plan node: "
-            f"{exc.args[1]}; the entities of one node are synced together, so none of them "
-            "can reference an entity that references one of them"
-        ) from None
-    first = {step: position[group[0]] for step, group in members.items()}
-    steps = sorted(members, key=lambda step: (_depth(graph, step), first[step]))
-    return [members[step] for step in steps]
+        raise EntitySelectionError(cycle.format(cycle=exc.args[1])) from None
+    return sorted(graph, key=lambda node: (_depth(graph, node), position[node]))
+
+
+def _depth(graph: dict[str, set[str]], name: str) -> int:
+    parents = graph.get(name, set())
+    return 0 if not parents else 1 + max(_depth(graph, parent) for parent in parents)
 
 
 def _partners(contract: Contract, name: str) -> list[str]:
