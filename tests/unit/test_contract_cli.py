@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from onec_bridge.cli.app import app
-from onec_bridge.cli.contract_command import publication_root
+from onec_bridge.cli.contract_actions import publication_root
 from onec_bridge.contract import load_contract
 
 SMALL = Path(__file__).parent / "contract_fixtures" / "metadata.xml"

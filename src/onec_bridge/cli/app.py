@@ -1,8 +1,11 @@
-"""`onec-bridge …` commands."""
+"""`onec-bridge …` commands.
+
+Only the command line itself is imported up front: each command imports what it runs, so
+``onec-bridge --help`` or ``contract check`` do not pay for the sync engine's start-up.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -12,11 +15,7 @@ from rich.console import Console
 from onec_bridge import __version__
 from onec_bridge.cli.contract_command import contract_app
 from onec_bridge.cli.errors import friendly_errors
-from onec_bridge.cli.report import progress_bars, summary_table
-from onec_bridge.contract.loader import load_contract
 from onec_bridge.logs import configure_logging
-from onec_bridge.preload import preload_dependencies
-from onec_bridge.sync.runner import new_correlation_id, run_sync
 
 __all__ = ["app", "main"]
 
@@ -41,13 +40,23 @@ ContractOption = Annotated[
 ]
 
 
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="print the version and exit")] = False,
-) -> None:
-    if version:
+def _print_version(wanted: bool) -> None:
+    if wanted:
         console.print(f"onec-bridge {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        # eager: runs while the options are parsed, so no command is needed after it
+        typer.Option(
+            "--version", help="print the version and exit", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    """Connect 1C:Enterprise to your application: sync, emulate, check contracts."""
 
 
 @app.command()
@@ -72,6 +81,13 @@ def sync(
     ] = False,
 ) -> None:
     """Pull entities from 1C into the app database (incremental unless --full)."""
+    import asyncio
+
+    from onec_bridge.cli.report import progress_bars, summary_table
+    from onec_bridge.contract.loader import load_contract
+    from onec_bridge.preload import preload_dependencies
+    from onec_bridge.sync.runner import new_correlation_id, run_sync
+
     configure_logging()
     with friendly_errors(console):
         loaded = load_contract(contract)
