@@ -8,11 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from onec_bridge.contract.model import Contract
 from onec_bridge.mapping.row_mapper import RejectedRow
-from onec_bridge.store.database import Database
+from onec_bridge.store.database import Database, NotDurable
 from onec_bridge.store.upsert import upsert_rows
 from onec_bridge.sync.entity_plan import key_text
 from onec_bridge.sync.run_state import RunState
@@ -218,3 +219,55 @@ def test_sqlite_checkpoints_the_wal_only_past_64_mib(tmp_path: Path) -> None:
     assert max(sizes) < 80 * 2**20  # checkpointed, and the file cut back, past 64 MiB
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM products").fetchone() == (260_000,)
+
+
+def _names_in_database_file(path: Path) -> list[str]:
+    """Names the database file holds without its WAL (opened read-only, WAL not applied)."""
+    with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as conn:
+        return [row[0] for row in conn.execute("SELECT name FROM products ORDER BY name")]
+
+
+def test_make_durable_puts_sqlite_commits_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "durable.db"
+    db = Database(contract(f"sqlite:///{path}"))
+    db.create_schema()
+    db.make_durable()  # the tables themselves, created in the WAL too
+    with db.engine.begin() as conn:
+        upsert_rows(conn, db.tables["products"], [{"id": GUID_A, "name": "в WAL"}])
+    before = _names_in_database_file(path)
+    db.make_durable()
+    after = _names_in_database_file(path)
+    db.dispose()
+    assert (before, after) == ([], ["в WAL"])
+
+
+def test_make_durable_says_so_when_a_reader_keeps_the_checkpoint_from_completing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "busy.db"
+    db = Database(contract(f"sqlite:///{path}"))
+    db.create_schema()
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM products").fetchone()  # holds the older snapshot
+    with db.engine.begin() as conn:
+        upsert_rows(conn, db.tables["products"], [{"id": GUID_B, "name": "после"}])
+    try:
+        with pytest.raises(NotDurable, match=r"busy.*come again in the next run"):
+            db.make_durable()  # SQLite's busy timeout (5 s) passes first
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+        db.dispose()
+
+
+def test_make_durable_is_a_no_op_on_postgresql(postgres_url: str) -> None:
+    db = Database(contract(postgres_url))
+    db.create_schema()
+    with db.engine.begin() as conn:
+        upsert_rows(conn, db.tables["products"], [{"id": GUID_A, "name": "x"}])
+    db.make_durable()  # commits are durable at COMMIT (synchronous_commit = on)
+    with db.engine.connect() as conn:
+        setting = conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+    db.dispose()
+    assert setting == "on"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -116,6 +119,41 @@ async def test_exchange_packet_resent_after_a_crash_before_the_ack_is_applied_id
     assert _pending(onec_base, CUSTOMERS) == 0 and _site_node(onec_base)["ReceivedNo"] == "2"
     truth = await onec_truth(trade_transport, entity, CUSTOMERS)
     assert_table_equals(truth, app_table(contract, "customers"), flagged={(refs[1],)})
+
+
+def _name_in_database_file(path: Path, ref: str, scratch: Path) -> str | None:
+    """The customer's name as the database file alone holds it, without its WAL: what is
+    left of the app database if the machine loses power and the WAL's tail with it."""
+    copy = scratch / "database-file-only.db"
+    shutil.copyfile(path, copy)
+    with sqlite3.connect(copy) as conn:
+        row = conn.execute("SELECT name FROM customers WHERE id = ?", (ref,)).fetchone()
+    copy.unlink()
+    return None if row is None else str(row[0])
+
+
+async def test_a_packet_is_on_disk_before_1c_is_told_to_forget_it(
+    tmp_path: Path, onec_base: EmulatorBase, trade_transport: httpx2.AsyncBaseTransport
+) -> None:
+    """SQLite commits with synchronous=NORMAL reach the database file at a checkpoint; the
+    acknowledgement waits for one, so a power loss after it loses no confirmed change."""
+    path = tmp_path / "app.db"
+    contract = contract_with(f"sqlite:///{path}", {"customers": CUSTOMER_ENTITY})
+    await run_sync(contract, transport=trade_transport)
+    ref = _refs(onec_base, CUSTOMERS)[0]
+    onec_base.update_object(CUSTOMERS, ref, {"Description": "Уже на диске"})
+    seen_at_ack: list[str | None] = []
+
+    class WatchTheAck(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            if "NotifyChangesReceived" in request.url.path:
+                seen_at_ack.append(_name_in_database_file(path, ref, tmp_path))
+            return await trade_transport.handle_async_request(request)
+
+    [second] = await run_sync(contract, transport=WatchTheAck())
+
+    assert (second.mode, second.counts.updated) == ("exchange_plan", 1)
+    assert seen_at_ack == ["Уже на диске"]
 
 
 ITEMS = "Catalog_Номенклатура"

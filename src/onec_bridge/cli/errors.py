@@ -32,6 +32,7 @@ _EXPECTED: tuple[tuple[str, str, int, str], ...] = (
     ("onec_bridge.onec.errors", "OneCUnavailable", EXIT_ONEC, "1C is unreachable: "),
     ("onec_bridge.onec.errors", "OneCError", EXIT_ONEC, "1C request failed: "),
     ("onec_bridge.store.database", "DatabaseUnavailable", EXIT_DATABASE, ""),
+    ("onec_bridge.store.database", "NotDurable", EXIT_DATABASE, ""),
     ("onec_bridge.store.migrate", "SchemaConflict", EXIT_CONFIG, ""),
     ("onec_bridge.store.locks", "EntityLocked", EXIT_LOCKED, ""),
     ("onec_bridge.store.locks", "LockLost", EXIT_LOCKED, ""),

@@ -15,7 +15,7 @@ from onec_bridge.store.migrate import ChangeKind, SchemaChange, evolve_tables
 from onec_bridge.store.state import StateTables, state_tables
 from onec_bridge.store.state_migrate import upgrade_state
 
-__all__ = ["Database", "DatabaseUnavailable"]
+__all__ = ["Database", "DatabaseUnavailable", "NotDurable"]
 
 
 _SCHEMA_LOCK_KEY = 0x0EC0B41D6E  # pg advisory lock serializing schema changes
@@ -23,6 +23,10 @@ _SCHEMA_LOCK_KEY = 0x0EC0B41D6E  # pg advisory lock serializing schema changes
 
 class DatabaseUnavailable(RuntimeError):
     """The app database cannot be opened; the message says which URL (without password)."""
+
+
+class NotDurable(RuntimeError):
+    """The commits so far could not be made to survive a power loss (a busy SQLite file)."""
 
 
 class Database:
@@ -95,6 +99,29 @@ class Database:
             return
         for table in (self.state.row_versions, self.state.checkpoints):
             conn.execute(table.delete().where(table.c.entity.in_(entities)))
+
+    def make_durable(self) -> None:
+        """Make every commit so far survive a power loss or an OS crash, not only a crash of
+        this process: what must hold before 1C is told it may forget changes
+        (``NotifyChangesReceived``).
+
+        SQLite runs with ``synchronous=NORMAL``: in WAL mode a commit reaches the disk at
+        the next checkpoint, which may come only at 64 MiB of WAL (``_tune_sqlite``). A full
+        checkpoint syncs the WAL and the database file now; closing the file would have
+        done the same work a moment later. PostgreSQL commits are durable already (its
+        default ``synchronous_commit = on``). Raises ``NotDurable`` if another connection
+        kept the checkpoint from completing within the busy timeout.
+        """
+        if self.dialect != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            busy, _frames, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)").one()
+        if busy:
+            raise NotDurable(
+                f"the SQLite database {self.safe_url} is busy: its commits could not be "
+                "checkpointed to disk, so 1C is not told to forget the changes; they come "
+                "again in the next run"
+            )
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -182,7 +182,8 @@ class PullEngine:
             raise
         if feed is None and any(run.mode == PACKET for run in runs):
             return [run.result for run in runs]  # a deferred packet is confirmed next time
-        try:  # only after every entity's rows are committed: at-least-once
+        try:  # only after every entity's rows are committed and on disk: at-least-once
+            await self._db(self.database.make_durable)
             await exchange.acknowledge(self.client, node)
         except Exception as exc:
             for run in runs:
