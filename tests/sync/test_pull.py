@@ -217,3 +217,43 @@ async def test_pages_classified_at_once_are_written_in_listing_order(
     assert written == sorted(written)
     assert result.counts.updated == 40
     assert_equal_to_onec(onec_base, contract, "products")
+
+
+class MovesACodeBack(httpx2.AsyncBaseTransport):
+    """Once the first listing page is served, gives the item listed last the lowest Code,
+    as a 1C user renumbering it mid-run would: the listing has passed the new Code already
+    and has not reached the old one, so this run never lists the item."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport, base: EmulatorBase, ref: str) -> None:
+        self.inner, self.base, self.ref = inner, base, ref
+        self.moved = False
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.inner.handle_async_request(request)
+        url = str(request.url)
+        listing = "DataVersion" in url and ("$top" in url or "%24top" in url)
+        if listing and not self.moved:
+            self.moved = self.base.update_object(ITEMS_SET, self.ref, {"Code": "0"})
+        return response
+
+
+async def test_a_row_the_listing_missed_is_kept_when_1c_still_has_it(
+    database_url: str, onec_base: EmulatorBase, onec_transport: httpx2.AsyncBaseTransport
+) -> None:
+    contract = demo_contract(database_url, page_size=20)
+    await run_sync(contract, ["products"], transport=onec_transport)
+    [last] = onec_base.query(f'SELECT "Ref_Key" FROM "{ITEMS_SET}" ORDER BY "Code" DESC LIMIT 1')
+    moved = str(last[0])
+    removed = onec_base.modify_items(3, seed=9)[0]
+    onec_base.delete_object(ITEMS_SET, removed)
+    transport = MovesACodeBack(onec_transport, onec_base, moved)
+
+    [result] = await run_sync(contract, ["products"], transport=transport)
+
+    assert transport.moved and result.status == "succeeded"
+    assert result.counts.deleted == 1  # the physical delete; the moved item is no deletion
+    assert app_rows(contract, "products")[moved]["is_deleted"] is False
+    assert result.warnings and result.warnings[0].startswith(f"1 row(s), e.g. {moved}:")
+    [again] = await run_sync(contract, ["products"], transport=onec_transport)
+    assert again.counts.updated >= 1 and not again.warnings  # listed now, with its new Code
+    assert_equal_to_onec(onec_base, contract, "products", physically_deleted={removed})

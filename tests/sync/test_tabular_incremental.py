@@ -37,7 +37,18 @@ class Recording(httpx2.AsyncBaseTransport):
 
     def section_fetches(self) -> list[str]:
         """Requests that fetched owners by key (``Ref_Key eq …`` chains)."""
+        return [url for url in self.by_key() if not _asks_only_for_keys(url)]
+
+    def confirmations(self) -> list[str]:
+        """Requests that asked which unlisted owners 1C still has (``sync.unlisted``)."""
+        return [url for url in self.by_key() if _asks_only_for_keys(url)]
+
+    def by_key(self) -> list[str]:
         return [url for url in self.urls if "Ref_Key eq guid" in url]
+
+
+def _asks_only_for_keys(url: str) -> bool:
+    return "$select=Ref_Key&" in url or url.endswith("$select=Ref_Key")
 
 
 def _owners(base: EmulatorBase, lines_at_least: int = 1) -> list[str]:
@@ -149,6 +160,7 @@ async def test_owner_deleted_and_owner_marked_for_deletion(
     # the deleted owner's lines go by the delete rule (hard)
     assert second.counts.deleted == deleted_lines
     assert [marked in url for url in recording.section_fetches()] == [True]
+    assert [deleted in url for url in recording.confirmations()] == [True]  # gone: confirmed
     await _assert_equal(trade_transport, contract)
     with sa.create_engine(database_url).connect() as conn:
         owners = conn.execute(
@@ -244,4 +256,44 @@ async def test_sections_that_are_all_empty_still_sync_incrementally(
     onec_base.write_section(SALES, owner, SECTION, [{"Количество": 2}])
     [third] = await run_sync(contract, transport=trade_transport)
     assert third.mode == "data_version" and third.counts.inserted == 1
+    await _assert_equal(trade_transport, contract)
+
+
+class MovesAnOwnerBack(httpx2.AsyncBaseTransport):
+    """Once the first page of the owners' listing is served, dates the owner listed last
+    before every other: a 1C user re-dating it mid-run. This run never lists it."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport, base: EmulatorBase, ref: str) -> None:
+        self.inner, self.base, self.ref = inner, base, ref
+        self.moved = False
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.inner.handle_async_request(request)
+        url = unquote(str(request.url))
+        if not self.moved and SALES in url and "DataVersion" in url and "$top" in url:
+            self.moved = self.base.update_object(SALES, self.ref, {"Date": "2023-01-01T00:00:00"})
+        return response
+
+
+async def test_an_owner_the_listing_missed_keeps_its_lines(
+    database_url: str, onec_base: EmulatorBase, trade_transport: httpx2.AsyncBaseTransport
+) -> None:
+    """`deletes: hard` would have removed the lines of an owner 1C still has."""
+    contract = _contract(database_url)
+    contract.onec.page_size = 1  # listing pages of 10 of the 30 owners
+    await run_sync(contract, transport=trade_transport)
+    [last] = onec_base.query(f'SELECT "Ref_Key" FROM "{SALES}" ORDER BY "Date" DESC LIMIT 1')
+    owner = str(last[0])
+    owner_lines = {key for key in app_table(contract, "sale_lines") if key[0] == owner}
+    assert owner_lines
+    transport = MovesAnOwnerBack(trade_transport, onec_base, owner)
+
+    [result] = await run_sync(contract, transport=transport)
+
+    assert transport.moved and (result.mode, result.status) == ("data_version", "succeeded")
+    assert {key for key in app_table(contract, "sale_lines") if key[0] == owner} == owner_lines
+    assert result.counts.deleted == 0
+    assert result.warnings and result.warnings[0].startswith(f"1 row(s), e.g. {owner}:")
+    [again] = await run_sync(contract, transport=trade_transport)
+    assert not again.warnings
     await _assert_equal(trade_transport, contract)

@@ -83,7 +83,7 @@ def sync(
     """Pull entities from 1C into the app database (incremental unless --full)."""
     import asyncio
 
-    from onec_bridge.cli.report import progress_bars, summary_table
+    from onec_bridge.cli.report import progress_bars, run_report
     from onec_bridge.contract.loader import load_contract
     from onec_bridge.preload import preload_dependencies
     from onec_bridge.sync.runner import new_correlation_id, run_sync
@@ -105,7 +105,7 @@ def sync(
                     force_schema=force_schema,
                 )
             )
-        console.print(summary_table(results, f"sync {correlation_id}"))
+        console.print(run_report(results, f"sync {correlation_id}"))
 
 
 @app.command()

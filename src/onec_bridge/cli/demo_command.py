@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from onec_bridge.cli.emulator_command import DEMO_PASSWORD, DEMO_USER, start_demo_emulator
-from onec_bridge.cli.report import progress_bars, summary_table
+from onec_bridge.cli.report import progress_bars, run_report
 from onec_bridge.contract.loader import load_contract
 from onec_bridge.contract.model import Contract
 from onec_bridge.emulator import EmulatorBase
@@ -72,7 +72,7 @@ def _sync(console: Console, contract: Contract, title: str) -> list[RunResult]:
     correlation_id = new_correlation_id()
     with progress_bars(console) as progress:
         results = asyncio.run(run_sync(contract, correlation_id=correlation_id, progress=progress))
-    console.print(summary_table(results, title))
+    console.print(run_report(results, title))
     return results
 
 

@@ -1,11 +1,11 @@
-"""Rich rendering of runs: progress bars while pulling, a summary table after."""
+"""Rich rendering of runs: progress bars while pulling, a summary table (and warnings) after."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,11 +16,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from onec_bridge.sync.counts import RunResult
 from onec_bridge.sync.pull import ProgressCallback
 
-__all__ = ["progress_bars", "summary_table"]
+__all__ = ["progress_bars", "run_report", "summary_table"]
 
 
 @contextmanager
@@ -78,3 +79,13 @@ def summary_table(results: Sequence[RunResult], title: str) -> Table:
     for label, render in measures:
         table.add_row(label, *(render(result) for result in results))
     return table
+
+
+def run_report(results: Sequence[RunResult], title: str) -> RenderableType:
+    """The summary table, then a line for each warning a run gave."""
+    warnings = [
+        Text.assemble(("warning: ", "bold yellow"), f"{result.entity}: {warning}")
+        for result in results
+        for warning in result.warnings
+    ]
+    return Group(summary_table(results, title), *warnings)

@@ -40,6 +40,8 @@ class RunResult:
     counts: RunCounts = field(default_factory=RunCounts)
     resumed: bool = False
     errors: list[str] = field(default_factory=list)
+    #: what the run did not do as the contract says, and why (it still succeeded)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows_per_second(self) -> float:

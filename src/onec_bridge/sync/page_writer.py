@@ -236,9 +236,28 @@ class PageWriter:
         kept = page.rows if stored.kept is None else [page.rows[i] for i in stored.kept]
         return stored.rows, stored.rejected, _versions(kept)
 
-    def succeed(self, run_id: int, counts: RunCounts, complete_listing: bool) -> RunCounts:
+    def unlisted_refs(self, run_id: int) -> list[str]:
+        """The stored ``Ref_Key`` values of ``plan.entity_set`` that the run's complete listing
+        did not see (its rows' keys, or a tabular section's owners): what ``succeed`` would
+        take for deleted. Not the keys of registers or lines, which are not references."""
+        with self.engine.connect() as conn:
+            refs: list[str] = []
+            if self.track_listing and self.plan.single_ref_key:
+                refs = self.listed.unlisted(conn, run_id)
+            if self.owners is not None:
+                refs += self.owners.listed.unlisted(conn, run_id)
+            return refs
+
+    def succeed(
+        self,
+        run_id: int,
+        counts: RunCounts,
+        complete_listing: bool,
+        present: frozenset[str] = frozenset(),
+    ) -> RunCounts:
         """End the run, one transaction: after a complete listing, the delete rule for every
-        stored key it did not list and its digests dropped; then the success record (with
+        stored key it did not list, except those 1C confirmed it still has (``present``, see
+        ``sync.unlisted``), and its digests dropped; then the success record (with
         ``counts`` plus the deletes) and the checkpoint removed. Returns the deletes.
 
         One transaction because the digests are what a resumed run finds its deletes by: a
@@ -248,13 +267,13 @@ class PageWriter:
         with self.engine.begin() as conn:
             self._confirm_lock(conn)
             if complete_listing:
-                gone = self.listed.unlisted(conn, run_id)
+                gone = [key for key in self.listed.unlisted(conn, run_id) if key not in present]
                 self._apply_delete_rule(conn, gone)
                 self.state.forget(conn, gone)
                 self.listed.clear(conn)
                 found.deleted = len(gone)
             if self.owners is not None:  # the owners' listing is complete in every mode
-                owners, lines = self.owners.gone(conn, run_id)
+                owners, lines = self.owners.gone(conn, run_id, present)
                 found.deleted += self._delete_stored(conn, lines)
                 self.owners.versions.forget(conn, owners)
                 self.owners.listed.clear(conn)

@@ -49,6 +49,7 @@ from onec_bridge.sync.readers import (
 )
 from onec_bridge.sync.run_state import OpenRun
 from onec_bridge.sync.source_kinds import SourceKind
+from onec_bridge.sync.unlisted import MISSED_HINT, still_in_onec
 
 __all__ = ["ProgressCallback", "PullEngine"]
 
@@ -265,9 +266,17 @@ class PullEngine:
         )
 
     async def _succeed(self, run: _EntityRun) -> None:
-        """The deletes, their digests dropped and the success record: one transaction."""
-        writer = run.writer
-        found = await self._db(writer.succeed, run.opened.run_id, run.counts, writer.track_listing)
+        """The deletes (those 1C confirms), their digests dropped and the success record:
+        one transaction."""
+        writer, run_id = run.writer, run.opened.run_id
+        unlisted = await self._db(writer.unlisted_refs, run_id)
+        in_flight = self.client.settings.resilience.max_concurrency
+        present = await still_in_onec(self.client, run.plan.entity_set, unlisted, in_flight)
+        if present:
+            example = min(present)
+            run.result.warnings.append(f"{len(present)} row(s), e.g. {example}: {MISSED_HINT}")
+            log.warning("sync.unlisted_rows_kept", rows=len(present), example=example)
+        found = await self._db(writer.succeed, run_id, run.counts, writer.track_listing, present)
         run.counts.add(found)
 
     async def _apply_packet(self, run: _EntityRun, feed: AtomFeed, node: exchange.Node) -> None:
