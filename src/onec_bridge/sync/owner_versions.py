@@ -125,17 +125,12 @@ class OwnerState:
         self.listed.record(conn, run_id, b"".join(digests))
         return candidates
 
-    def gone(
-        self, conn: Connection, run_id: int, present: frozenset[str] = frozenset()
-    ) -> tuple[list[str], list[str]]:
-        """After a complete listing: the owners it did not list (but those 1C confirmed it
-        still has, ``present``), and their lines' keys."""
-        owners = [owner for owner in self.listed.unlisted(conn, run_id) if owner not in present]
+    def lines_of(self, conn: Connection, owners: list[str]) -> list[str]:
+        """The keys of the stored lines of ``owners`` (owners a complete listing did not see)."""
         stored = self.versions.stored_versions(conn, owners)
-        lines = [
+        return [
             key for owner in owners for key in self.line_keys(owner, _parse(stored[owner][0])[0])
         ]
-        return owners, lines
 
 
 def explode_section(plan: EntityPlan, owners: list[Row]) -> list[Row]:

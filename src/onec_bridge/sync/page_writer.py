@@ -28,7 +28,7 @@ from onec_bridge.sync.listed_keys import ListedKeys, digest_keys
 from onec_bridge.sync.owner_versions import OwnerBatch, OwnerChanges, OwnerState
 from onec_bridge.sync.run_state import OpenRun, RunState
 
-__all__ = ["PageWriter", "SourcePage"]
+__all__ = ["PageWriter", "SourcePage", "Unlisted"]
 
 
 @dataclass
@@ -51,6 +51,26 @@ class SourcePage:
     owners: OwnerBatch | None = None
     #: ``rows`` already mapped (``PageWriter.map_page``, run by the reader), or None
     mapped: MappedPage | None = None
+
+
+@dataclass
+class Unlisted:
+    """Stored keys a complete listing did not see: the entity's own, and (a tabular section
+    synced by its owners) the owners'."""
+
+    keys: list[str]
+    owners: list[str]
+
+    def refs(self, keys_are_refs: bool) -> list[str]:
+        """The ``Ref_Key`` values among them (the keys only where they are references)."""
+        return [*self.keys, *self.owners] if keys_are_refs else list(self.owners)
+
+    def without(self, present: frozenset[str]) -> Unlisted:
+        """Less the ones 1C still has."""
+        return Unlisted(
+            [key for key in self.keys if key not in present],
+            [owner for owner in self.owners if owner not in present],
+        )
 
 
 #: a page's rows as tuples to store, its dead letters, and the version of each stored row
@@ -236,29 +256,20 @@ class PageWriter:
         kept = page.rows if stored.kept is None else [page.rows[i] for i in stored.kept]
         return stored.rows, stored.rejected, _versions(kept)
 
-    def unlisted_refs(self, run_id: int) -> list[str]:
-        """The stored ``Ref_Key`` values of ``plan.entity_set`` that the run's complete listing
-        did not see (its rows' keys, or a tabular section's owners): what ``succeed`` would
-        take for deleted. Not the keys of registers or lines, which are not references."""
+    def unlisted(self, run_id: int) -> Unlisted:
+        """The stored keys the run's complete listing did not see: what ``succeed`` deletes.
+        Read before it, so that the references among them can be confirmed with 1C first
+        (``sync.unlisted``); nothing else writes them while the run holds its lock."""
         with self.engine.connect() as conn:
-            refs: list[str] = []
-            if self.track_listing and self.plan.single_ref_key:
-                refs = self.listed.unlisted(conn, run_id)
-            if self.owners is not None:
-                refs += self.owners.listed.unlisted(conn, run_id)
-            return refs
+            keys = self.listed.unlisted(conn, run_id) if self.track_listing else []
+            owners = self.owners.listed.unlisted(conn, run_id) if self.owners is not None else []
+            return Unlisted(keys, owners)
 
-    def succeed(
-        self,
-        run_id: int,
-        counts: RunCounts,
-        complete_listing: bool,
-        present: frozenset[str] = frozenset(),
-    ) -> RunCounts:
-        """End the run, one transaction: after a complete listing, the delete rule for every
-        stored key it did not list, except those 1C confirmed it still has (``present``, see
-        ``sync.unlisted``), and its digests dropped; then the success record (with
-        ``counts`` plus the deletes) and the checkpoint removed. Returns the deletes.
+    def succeed(self, run_id: int, counts: RunCounts, unlisted: Unlisted) -> RunCounts:
+        """End the run, one transaction: the delete rule for the ``unlisted`` keys (those of a
+        complete listing, less the ones 1C confirmed it still has) and the listing's digests
+        dropped; then the success record (with ``counts`` plus the deletes) and the
+        checkpoint removed. Returns the deletes.
 
         One transaction because the digests are what a resumed run finds its deletes by: a
         crash after they were dropped but before the checkpoint was would resume a run
@@ -266,16 +277,15 @@ class PageWriter:
         found = RunCounts()
         with self.engine.begin() as conn:
             self._confirm_lock(conn)
-            if complete_listing:
-                gone = [key for key in self.listed.unlisted(conn, run_id) if key not in present]
-                self._apply_delete_rule(conn, gone)
-                self.state.forget(conn, gone)
+            if self.track_listing:
+                self._apply_delete_rule(conn, unlisted.keys)
+                self.state.forget(conn, unlisted.keys)
                 self.listed.clear(conn)
-                found.deleted = len(gone)
+                found.deleted = len(unlisted.keys)
             if self.owners is not None:  # the owners' listing is complete in every mode
-                owners, lines = self.owners.gone(conn, run_id, present)
+                lines = self.owners.lines_of(conn, unlisted.owners)
                 found.deleted += self._delete_stored(conn, lines)
-                self.owners.versions.forget(conn, owners)
+                self.owners.versions.forget(conn, unlisted.owners)
                 self.owners.listed.clear(conn)
             total = RunCounts(**vars(counts))
             total.add(found)

@@ -269,14 +269,16 @@ class PullEngine:
         """The deletes (those 1C confirms), their digests dropped and the success record:
         one transaction."""
         writer, run_id = run.writer, run.opened.run_id
-        unlisted = await self._db(writer.unlisted_refs, run_id)
+        unlisted = await self._db(writer.unlisted, run_id)
         in_flight = self.client.settings.resilience.max_concurrency
-        present = await still_in_onec(self.client, run.plan.entity_set, unlisted, in_flight)
+        refs = unlisted.refs(run.plan.single_ref_key)
+        present = await still_in_onec(self.client, run.plan.entity_set, refs, in_flight)
         if present:
             example = min(present)
             run.result.warnings.append(f"{len(present)} row(s), e.g. {example}: {MISSED_HINT}")
             log.warning("sync.unlisted_rows_kept", rows=len(present), example=example)
-        found = await self._db(writer.succeed, run_id, run.counts, writer.track_listing, present)
+            unlisted = unlisted.without(present)
+        found = await self._db(writer.succeed, run_id, run.counts, unlisted)
         run.counts.add(found)
 
     async def _apply_packet(self, run: _EntityRun, feed: AtomFeed, node: exchange.Node) -> None:
